@@ -1,0 +1,55 @@
+"""Timings the chapters report as ratios and slopes measured in one run, never as
+absolute targets (absolute times depend on the machine)."""
+
+import statistics
+import time
+
+import numpy as np
+import torch
+
+
+def median_seconds(fn, repeats: int = 5, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` calls after ``warmup``."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def loglog_slope(sizes, seconds) -> float:
+    """Least-squares slope of ``log(seconds)`` against ``log(size)``: the empirical
+    exponent ``k`` in ``time ~ size^k``."""
+    return float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
+
+
+def general_determinant_seconds(
+    dims, repeats: int = 5, seed: int = 0
+) -> list[float]:
+    """Time ``torch.linalg.slogdet`` of a dense ``d x d`` matrix for each ``d``:
+    an LU factorization, O(d^3)."""
+    generator = torch.Generator().manual_seed(seed)
+    seconds = []
+    for d in dims:
+        A = torch.randn(d, d, generator=generator, dtype=torch.float64) / d**0.5
+        seconds.append(median_seconds(lambda A=A: torch.linalg.slogdet(A), repeats))
+    return seconds
+
+
+def triangular_determinant_seconds(
+    dims, repeats: int = 5, seed: int = 0
+) -> list[float]:
+    """Time ``log |det|`` of a triangular ``d x d`` matrix for each ``d``: the sum
+    of ``log |diagonal|``, O(d). Only the diagonal is ever formed, as in a flow
+    whose layers return the diagonal of their Jacobian directly."""
+    generator = torch.Generator().manual_seed(seed)
+    seconds = []
+    for d in dims:
+        diagonal = 1 + torch.rand(d, generator=generator, dtype=torch.float64)
+        seconds.append(
+            median_seconds(lambda v=diagonal: v.abs().log().sum(), repeats)
+        )
+    return seconds

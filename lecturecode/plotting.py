@@ -1,0 +1,54 @@
+"""Figures shared by the chapters."""
+
+import matplotlib.pyplot as plt
+import torch
+
+from .density2d import density_grid
+
+
+def plot_density(ax, log_prob, lim: float, title: str = "", resolution: int = 200):
+    """Heatmap of a 2-D density ``exp(log_prob)`` over ``[-lim, lim]^2``."""
+    _, p = density_grid(log_prob, lim, resolution)
+    ax.imshow(
+        p.numpy(), origin="lower", extent=(-lim, lim, -lim, lim), cmap="magma"
+    )
+    _finish(ax, lim, title)
+
+
+def plot_samples(ax, x: torch.Tensor, lim: float, title: str = "", color="C0"):
+    """Scatter plot of 2-D samples."""
+    x = x.detach().cpu()
+    ax.scatter(x[:, 0], x[:, 1], s=2, alpha=0.5, color=color, rasterized=True)
+    _finish(ax, lim, title)
+
+
+def _finish(ax, lim, title):
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=10)
+
+
+def image_grid(
+    images: torch.Tensor, shape=(8, 8), columns: int = 10, ax=None, vmax=None
+):
+    """Show flattened images ``(n, H*W)`` as a grid of tiles."""
+    images = images.detach().cpu().reshape(-1, *shape)
+    rows = -(-len(images) // columns)
+    height, width = shape
+    canvas = torch.full(
+        (rows * (height + 1) + 1, columns * (width + 1) + 1), float("nan")
+    )
+    for k, image in enumerate(images):
+        r, c = divmod(k, columns)
+        canvas[
+            1 + r * (height + 1) : (r + 1) * (height + 1),
+            1 + c * (width + 1) : (c + 1) * (width + 1),
+        ] = image
+    if ax is None:
+        _, ax = plt.subplots(figsize=(columns * 0.6, rows * 0.6))
+    ax.imshow(canvas.numpy(), cmap="gray_r", vmin=0, vmax=vmax)
+    ax.axis("off")
+    return ax

@@ -1,0 +1,82 @@
+"""Device, seeds and input checks shared by every model."""
+
+import math
+import random
+
+import numpy as np
+import torch
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+def default_device() -> torch.device:
+    """CUDA when present, otherwise the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and torch, and return a CPU generator seeded the same way.
+
+    Every random thing in ``lecturecode`` also accepts an explicit
+    ``torch.Generator``; this helper only makes a notebook's top-level randomness
+    repeatable too.
+    """
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def count_parameters(module: torch.nn.Module) -> int:
+    """Number of trainable scalars in ``module``."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def check_batch(x, dim: int, name: str = "x") -> torch.Tensor:
+    """Validate a batch of real vectors: a 2-D float tensor ``(batch, dim)``, all
+    finite.
+
+    Raises ``ValueError`` naming what was expected, so a wrong call fails loudly
+    instead of broadcasting into a silently wrong likelihood.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if x.dim() != 2 or x.shape[1] != dim:
+        raise ValueError(
+            f"{name} must have shape (batch, {dim}), got {tuple(x.shape)}"
+        )
+    if not x.is_floating_point():
+        raise ValueError(f"{name} must be a floating-point tensor, got {x.dtype}")
+    if not torch.isfinite(x).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return x
+
+
+def check_binary_batch(x, dim: int, name: str = "x") -> torch.Tensor:
+    """Validate a batch for a Bernoulli model: shape ``(batch, dim)``, every entry 0
+    or 1."""
+    check_batch(x, dim, name)
+    if not ((x == 0) | (x == 1)).all():
+        bad = x[(x != 0) & (x != 1)][0].item()
+        raise ValueError(
+            f"{name} must be binary (0 or 1) for a Bernoulli model; found {bad:g}"
+        )
+    return x
+
+
+@torch.no_grad()
+def perturb_parameters(
+    module: torch.nn.Module, scale: float, generator: torch.Generator
+):
+    """Add ``scale`` times standard normal noise to every parameter, in place.
+
+    Freshly built flows start at (or near) the identity map; perturbing them gives a
+    generic map on which structural checks (round trips, log-determinants) mean
+    something.
+    """
+    for p in module.parameters():
+        p.add_(
+            scale
+            * torch.randn(p.shape, generator=generator, dtype=p.dtype).to(p.device)
+        )
+    return module
