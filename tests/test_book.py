@@ -1,0 +1,161 @@
+"""The book as a reader gets it: it builds with every chapter executed and warnings as
+errors, and every page, opened in headless Chromium, shows typeset math, loads every
+figure and throws no JavaScript errors. A full-page screenshot of each page is kept in
+``test-artifacts/screenshots/``."""
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.book
+
+
+def toc_files(node=None):
+    """Every file named in ``_toc.yml``, the root first, in reading order."""
+    if node is None:
+        node = yaml.safe_load((ROOT / "_toc.yml").read_text())
+        return [node["root"], *toc_files(node)]
+    files = []
+    for key in ("parts", "chapters", "sections"):
+        for entry in node.get(key, []):
+            if "file" in entry:
+                files.append(entry["file"])
+            files += toc_files(entry)
+    return files
+
+
+PAGES = toc_files()
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """Build the whole book once, from scratch, as ``make book`` does."""
+    out = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    command = [str(jupyter_book), "build", str(ROOT), "--path-output", str(out)]
+    command += ["--all", "-W", "--keep-going"]
+    run = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+    html = out / "_build" / "html"
+    if run.returncode != 0:
+        reports = html / "reports"
+        if reports.exists():
+            shutil.copytree(
+                reports, ARTIFACTS / "build-reports", dirs_exist_ok=True
+            )
+        warnings = [line for line in run.stdout.splitlines() if "WARNING" in line]
+        pytest.fail(
+            "the book build failed:\n"
+            + "\n".join(warnings[-30:] or run.stdout.splitlines()[-30:])
+            + f"\n{run.stderr[-3000:]}\n(execution reports: {ARTIFACTS / 'build-reports'})"
+        )
+    return html
+
+
+@pytest.fixture(scope="session")
+def server(built_book):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(built_book))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail(
+            "Chromium is missing: `make test` installs it (apt-get install chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+# Text nodes outside code that still contain TeX delimiters were not typeset.
+RAW_MATH = """() => {
+  const walker = document.createTreeWalker(document.querySelector('main') || document.body,
+                                          NodeFilter.SHOW_TEXT);
+  const raw = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest('pre, code, script, style, mjx-container')) continue;
+    if (/\\\\\\(|\\\\\\[|\\$\\$/.test(node.textContent)) raw.push(node.textContent.slice(0, 80));
+  }
+  return raw;
+}"""
+BROKEN_IMAGES = """() => Array.from(document.images)
+  .filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.src)"""
+
+
+def test_every_chapter_is_in_the_toc():
+    chapters = {
+        str(path.relative_to(ROOT).with_suffix(""))
+        for path in (ROOT / "book").rglob("*.md")
+        if "_build" not in path.parts
+    }
+    assert chapters == set(PAGES)
+    for page in PAGES:
+        assert (ROOT / f"{page}.md").exists()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders(page, server, browser):
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    tab.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    tab.on(
+        "console", lambda m: errors.append(m.text) if m.type == "error" else None
+    )
+    tab.goto(f"{server}/{page}.html", wait_until="load")
+    if tab.locator("script[src*='tex-chtml']").count():  # only pages with math
+        tab.wait_for_function("window.MathJax?.startup?.promise")
+        tab.evaluate("MathJax.startup.promise")
+    tab.wait_for_load_state("networkidle")
+
+    screenshot = ARTIFACTS / "screenshots" / f"{page.replace('/', '__')}.png"
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(screenshot), full_page=True)
+
+    source = (ROOT / f"{page}.md").read_text()
+    assert errors == [], f"JavaScript errors on {page}"
+    assert tab.evaluate(RAW_MATH) == [], f"untypeset TeX on {page}"
+    if re.search(r"\$[^$\n]+\$", source):
+        assert tab.locator("mjx-container").count() > 0, (
+            f"no typeset math on {page}"
+        )
+    assert tab.evaluate(BROKEN_IMAGES) == [], f"images that did not load on {page}"
+    if "plt.show()" in source:
+        assert tab.locator(".cell_output img").count() > 0, f"no figures on {page}"
+    if "{exercise}" in source:
+        assert tab.locator(".exercise").count() == source.count("{exercise}")
+        assert tab.locator(".solution").count() > 0, f"no solutions on {page}"
+    tab.close()

@@ -1,0 +1,82 @@
+"""House rules for chapters and code: what a reader sees is the package's code, it fits
+the page, and the code is lint-clean."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted(
+    path
+    for path in (ROOT / "book").rglob("*.md")
+    if "kernelspec:" in path.read_text().split("\n---", 1)[0]
+)
+WIDTH = 84  # what the book's code column shows at 1280 px without scrolling
+
+
+def code_cells(path):
+    return [c.source for c in jupytext.read(path).cells if c.cell_type == "code"]
+
+
+def test_there_are_chapters():
+    assert CHAPTERS
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_chapter_is_a_python_notebook(path):
+    notebook = jupytext.read(path)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    assert (
+        notebook.metadata["jupytext"]["text_representation"]["format_name"]
+        == "myst"
+    )
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_chapter_defines_no_models_inline(path):
+    """Models live in lecturecode, where they are tested; chapters import them."""
+    for source in code_cells(path):
+        assert not re.search(r"^\s*class\s", source, re.M), source[:200]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_chapter_code_fits_the_page(path):
+    long = [
+        line
+        for s in code_cells(path)
+        for line in s.splitlines()
+        if len(line) > WIDTH
+    ]
+    assert long == []
+
+
+def test_package_code_fits_the_page():
+    long = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in (ROOT / "lecturecode").rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if len(line) > WIDTH
+    ]
+    assert long == []
+
+
+def test_code_is_lint_clean():
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "lecturecode",
+            "tests",
+            "conftest.py",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr

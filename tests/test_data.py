@@ -1,0 +1,125 @@
+"""Data that needs no download: the digits split and the 2-D densities."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits as sklearn_digits
+
+from lecturecode.data import (
+    Checkerboard,
+    CorrelatedGaussian,
+    GridOfGaussians,
+    RingOfGaussians,
+    TwoMoons,
+    load_digits,
+    monte_carlo_entropy,
+)
+from lecturecode.density2d import grid_mass
+
+
+def test_digits_split_is_the_documented_one():
+    splits = load_digits("grey")
+    assert {k: len(v) for k, v in splits.items()} == {
+        "train": 1000,
+        "val": 350,
+        "test": 447,
+    }
+    raw = torch.as_tensor(sklearn_digits().data, dtype=torch.float32)
+    assert torch.equal(splits["train"], raw[:1000])
+    assert torch.equal(splits["test"], raw[1350:])
+    assert splits["train"].shape[1] == 64
+
+
+def test_digit_levels_and_binarization():
+    grey, binary = load_digits("grey"), load_digits("binary")
+    values = torch.unique(grey["train"])
+    assert values.min() == 0 and values.max() == 16
+    assert torch.equal(values, values.round())
+    assert set(torch.unique(binary["train"]).tolist()) == {0.0, 1.0}
+    assert torch.equal(binary["val"], (grey["val"] >= 8).float())
+
+
+def test_unknown_digits_kind_raises():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        load_digits("colour")
+
+
+DENSITIES = {
+    "ring": (RingOfGaussians(std=0.1), 3.0),
+    "grid": (GridOfGaussians(std=0.1), 5.5),
+    "checkerboard": (Checkerboard(), 2.5),
+    "correlated": (CorrelatedGaussian(0.8), 7.0),
+}
+
+
+@pytest.mark.parametrize("name", list(DENSITIES))
+def test_true_densities_integrate_to_one(name):
+    density, lim = DENSITIES[name]
+    mass = grid_mass(density.log_prob, lim, resolution=800, dtype=torch.float64)
+    assert mass == pytest.approx(1, abs=1e-3)
+
+
+@pytest.mark.parametrize("name", list(DENSITIES))
+def test_samples_lie_where_the_density_is(name):
+    density, _ = DENSITIES[name]
+    x = density.sample(5000, torch.Generator().manual_seed(0))
+    assert x.shape == (5000, 2)
+    assert torch.isfinite(density.log_prob(x)).all()
+
+
+def test_samples_match_the_density_histogram():
+    """Samples and log_prob describe the same distribution: the share of samples in
+    each cell of a 12 x 12 grid matches the integral of the density over the cell."""
+    density = RingOfGaussians(modes=8, radius=2.0, std=0.3)
+    x = density.sample(200_000, torch.Generator().manual_seed(1)).double()
+    edges = np.linspace(-3, 3, 13)
+    counts, _, _ = np.histogram2d(x[:, 0].numpy(), x[:, 1].numpy(), [edges, edges])
+    fine = 20  # midpoint rule with 20 x 20 points per cell
+    ticks = torch.linspace(-3, 3, 12 * fine + 1, dtype=torch.float64)
+    centres = (ticks[:-1] + ticks[1:]) / 2
+    p = density.log_prob(torch.cartesian_prod(centres, centres)).exp()
+    cell_mass = p.reshape(12, fine, 12, fine).sum((1, 3)) * (0.5 / fine) ** 2
+    np.testing.assert_allclose(counts / len(x), cell_mass.numpy(), atol=2e-3)
+
+
+def test_checkerboard_uses_only_dark_squares():
+    board = Checkerboard(cells=4, half=2.0)
+    x = board.sample(10_000, torch.Generator().manual_seed(2))
+    cells = torch.floor((x + 2) / 1.0).long()
+    assert ((cells.sum(1) % 2) == 0).all()
+    assert board.log_prob(torch.tensor([[0.5, -0.5]])).item() == -math.inf  # light
+    assert board.log_prob(torch.tensor([[0.5, 0.5]])).item() == pytest.approx(
+        -math.log(8)
+    )
+
+
+def test_correlated_gaussian_entropy_and_information():
+    density = CorrelatedGaussian(0.9)
+    estimate, stderr = monte_carlo_entropy(
+        density, 100_000, torch.Generator().manual_seed(3)
+    )
+    assert abs(estimate - density.entropy) < 4 * stderr
+    assert density.mutual_information == pytest.approx(-0.5 * math.log(1 - 0.81))
+    with pytest.raises(ValueError, match="rho must lie"):
+        CorrelatedGaussian(1.0)
+
+
+def test_moons_are_reproducible_and_centred():
+    a = TwoMoons().sample(2000, torch.Generator().manual_seed(4))
+    b = TwoMoons().sample(2000, torch.Generator().manual_seed(4))
+    assert torch.equal(a, b)
+    assert a.mean(0).abs().max() < 0.1
+
+
+def test_grid_centres_and_bad_arguments():
+    grid = GridOfGaussians(side=5, spacing=2.0)
+    assert grid.centers.shape == (25, 2)
+    assert grid.centers.abs().max() == 4
+    with pytest.raises(ValueError, match="positive integer"):
+        RingOfGaussians().sample(0)
+    with pytest.raises(ValueError, match="must be even"):
+        Checkerboard(cells=3)
+    with pytest.raises(ValueError, match=r"shape \(batch, 2\)"):
+        RingOfGaussians().log_prob(torch.zeros(3))

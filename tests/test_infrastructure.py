@@ -1,0 +1,103 @@
+"""The shared pieces: scale switch, input checks, training loop, evaluation, grids,
+benchmark helpers."""
+
+import math
+
+import pytest
+import torch
+
+from lecturecode.benchmarks import loglog_slope, median_seconds
+from lecturecode.density2d import density_grid, grid_mass
+from lecturecode.flows import FlowModel, LinearFlow
+from lecturecode.runtime import check_batch, check_binary_batch, count_parameters
+from lecturecode.scale import by_scale, current_scale
+from lecturecode.train import bits_per_dim, fit, mean_nll
+
+
+def test_scale_switch(monkeypatch):
+    monkeypatch.delenv("LECTURE_SCALE", raising=False)
+    assert current_scale() == "quick"
+    monkeypatch.setenv("LECTURE_SCALE", "smoke")
+    assert by_scale(smoke=1, quick=2, full=3) == 1
+    monkeypatch.setenv("LECTURE_SCALE", "FULL")
+    assert by_scale(smoke=1, quick=2, full=3) == 3
+    monkeypatch.setenv("LECTURE_SCALE", "huge")
+    with pytest.raises(ValueError, match="not a scale"):
+        current_scale()
+
+
+def test_binary_check_names_the_bad_value():
+    check_binary_batch(torch.tensor([[0.0, 1.0]]), 2)
+    with pytest.raises(ValueError, match="binary.*0.5"):
+        check_binary_batch(torch.tensor([[0.0, 0.5]]), 2)
+    with pytest.raises(ValueError, match=r"shape \(batch, 3\)"):
+        check_binary_batch(torch.tensor([[0.0, 1.0]]), 3)
+    with pytest.raises(ValueError, match="NaN"):
+        check_batch(torch.tensor([[float("nan"), 1.0]]), 2)
+
+
+def gaussian_data(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    return (
+        torch.randn(n, 2, generator=g) @ torch.tensor([[2.0, 0.0], [1.0, 0.5]]) + 3
+    )
+
+
+def test_fit_reaches_the_gaussian_maximum_likelihood():
+    train, val = gaussian_data(4000, 0), gaussian_data(1000, 1)
+    model = FlowModel(LinearFlow(2))
+    before = mean_nll(model, val)
+    result = fit(model, train, val=val, steps=1500, batch_size=256, lr=5e-2)
+    mle = torch.distributions.MultivariateNormal(
+        train.mean(0), torch.cov(train.T, correction=0)
+    )
+    assert mean_nll(model, val) < before - 1
+    assert mean_nll(model, train) == pytest.approx(
+        -mle.log_prob(train).mean().item(), abs=0.01
+    )
+    assert result.best_val_nll == pytest.approx(mean_nll(model, val), abs=1e-5)
+    assert result.steps[-1] == 1500 and len(result.val_nll) == len(result.steps)
+
+
+def test_fit_is_reproducible_with_a_seed():
+    train = gaussian_data(500, 2)
+    models = [FlowModel(LinearFlow(2)) for _ in range(3)]
+    for model, seed in zip(models, (5, 5, 6), strict=True):
+        fit(model, train, steps=50, batch_size=32, seed=seed)
+    assert torch.equal(models[0].flow.W, models[1].flow.W)
+    assert not torch.equal(models[0].flow.W, models[2].flow.W)
+
+
+def test_fit_restores_the_best_validation_step():
+    train, val = gaussian_data(500, 3), gaussian_data(200, 4)
+    model = FlowModel(LinearFlow(2))
+    result = fit(model, train, val=val, steps=200, lr=0.5, eval_every=10)  # erratic
+    assert mean_nll(model, val) == pytest.approx(min(result.val_nll), abs=1e-5)
+
+
+def test_fit_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="steps must be positive"):
+        fit(FlowModel(LinearFlow(2)), gaussian_data(10, 0), steps=0)
+
+
+def test_bits_per_dim_and_parameter_count():
+    assert bits_per_dim(64 * math.log(2), 64) == pytest.approx(1.0)
+    assert count_parameters(LinearFlow(3)) == 12
+
+
+def test_density_grid_orientation_and_mass():
+    """Rows follow the second coordinate, so imshow(origin='lower') is upright."""
+
+    def log_prob(x):  # a density on x_2 > 0 only, uniform on [-1, 1] x [0, 1]
+        inside = (x[:, 0].abs() < 1) & (x[:, 1] > 0) & (x[:, 1] < 1)
+        return torch.where(inside, math.log(0.5), -math.inf)
+
+    xs, p = density_grid(log_prob, lim=2, resolution=40)
+    assert p[xs < 0].sum() == 0 and p[xs > 0].sum() > 0
+    assert grid_mass(log_prob, lim=2, resolution=400) == pytest.approx(1, abs=1e-5)
+
+
+def test_loglog_slope_recovers_a_power_law():
+    sizes = [10, 100, 1000]
+    assert loglog_slope(sizes, [3e-9 * n**3 for n in sizes]) == pytest.approx(3)
+    assert median_seconds(lambda: sum(range(100)), repeats=3) > 0
