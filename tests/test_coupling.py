@@ -300,6 +300,17 @@ def test_variational_bound_is_valid_too():
     assert -exact.mean().item() <= bounds["elbo"] + 1e-3
 
 
+def test_the_bound_subtracts_log_q():
+    """log p(x + u) - log q(u | x): with a learned q, log q is not zero."""
+    q = generic(VariationalDequantizer(3, levels=4, hidden=16), seed=18)
+    model = discrete_model(q)
+    x = all_points(3, 4)[::5]
+    u, log_q = q(x, g(19))
+    expected = model.continuous_log_prob(x + u) - log_q
+    torch.testing.assert_close(model.log_prob_bound(x, g(19)), expected)
+    assert log_q.abs().min() > 1e-3
+
+
 def test_discrete_samples_are_levels():
     model = discrete_model(levels=17)
     x = model.sample(50, g(17))

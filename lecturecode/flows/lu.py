@@ -31,6 +31,9 @@ class LULinear(Flow):
         s = torch.diagonal(U)
         dtype = torch.get_default_dtype()
         self.register_buffer("P", P.to(dtype))
+        # P as an index map, (P y)_i = y_perm[i]: applying it is a gather, not d^2
+        self.register_buffer("perm", P.argmax(dim=1))
+        self.register_buffer("inverse_perm", torch.argsort(P.argmax(dim=1)))
         self.register_buffer("sign", s.sign().to(dtype))
         self.register_buffer("lower_mask", torch.tril(torch.ones(dim, dim), -1))
         self.L_entries = nn.Parameter(torch.tril(L, -1).to(dtype))
@@ -58,15 +61,15 @@ class LULinear(Flow):
 
     def forward(self, x):
         check_batch(x, self.dim)
-        P, L, U = self.factors()
-        # W x = P (L (U x)): three products with the batch, never the d^3 of
-        # assembling W or of a determinant
-        z = x @ U.T @ L.T @ P.T + self.b
+        _, L, U = self.factors()
+        # W x = P (L (U x)): two triangular products with the batch and a
+        # reordering, never the d^3 of assembling W or of a determinant
+        z = (x @ U.T @ L.T)[:, self.perm] + self.b
         return z, self.log_abs_det().expand(x.shape[0])
 
     def inverse(self, z):
         check_batch(z, self.dim, "z")
-        P, L, U = self.factors()
-        y = P.T @ (z - self.b).T  # P is orthogonal: P^{-1} = P^T
+        _, L, U = self.factors()
+        y = (z - self.b)[:, self.inverse_perm].T  # P^{-1} (z - b)
         y = torch.linalg.solve_triangular(L, y, upper=False, unitriangular=True)
         return torch.linalg.solve_triangular(U, y, upper=True).T
