@@ -5,7 +5,6 @@ and returns :class:`ModelResult` records (and the fitted models, for figures).
 Sizes come from the caller, who picks them with ``by_scale``.
 """
 
-import math
 import time
 
 import torch
@@ -293,7 +292,3 @@ def run_digits(
         },
     )
     return result, model, fit_result
-
-
-def nats_to_bits(nats: float) -> float:
-    return nats / math.log(2)
