@@ -9,7 +9,13 @@ import time
 
 import torch
 
-from ..data import Checkerboard, RingOfGaussians, TwoMoons, load_digits
+from ..data import (
+    Checkerboard,
+    RingOfGaussians,
+    TwoMoons,
+    load_digits,
+    monte_carlo_entropy,
+)
 from ..data.digits import LEVELS
 from ..flows import (
     Compose,
@@ -90,8 +96,6 @@ def entropy_reference(density, test: torch.Tensor, n: int = 200_000, seed=1):
     ``None`` where the density is unknown."""
     if not hasattr(density, "log_prob"):
         return None
-    from ..data import monte_carlo_entropy
-
     entropy, stderr = monte_carlo_entropy(
         density, n, torch.Generator().manual_seed(seed)
     )
