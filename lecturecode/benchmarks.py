@@ -71,3 +71,23 @@ def triangular_determinant_seconds(
             best_seconds(lambda v=diagonal: v.abs().log().sum(), repeats)
         )
     return seconds
+
+
+def flow_step_seconds(
+    make_flow, dims, batch: int = 64, repeats: int = 5, seed: int = 0
+) -> list[float]:
+    """Median time of one maximum-likelihood step of ``make_flow(d)`` for each
+    ``d``: forward pass with its log-determinant on ``batch`` points, and the
+    backward pass."""
+    generator = torch.Generator().manual_seed(seed)
+    seconds = []
+    for d in dims:
+        flow = make_flow(d)
+        x = torch.randn(batch, d, generator=generator)
+
+        def step(flow=flow, x=x):
+            z, log_abs_det = flow(x)
+            (0.5 * z.pow(2).sum() - log_abs_det.sum()).backward()
+
+        seconds.append(median_seconds(step, repeats))
+    return seconds
