@@ -1,24 +1,10 @@
 """Timings the chapters report as ratios and slopes measured in one run, never as
 absolute targets (absolute times depend on the machine)."""
 
-import statistics
-import time
 import timeit
 
 import numpy as np
 import torch
-
-
-def median_seconds(fn, repeats: int = 5, warmup: int = 1) -> float:
-    """Median wall time of ``fn()`` over ``repeats`` calls after ``warmup``."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def best_seconds(fn, repeats: int = 5, min_time: float = 0.02) -> float:
@@ -76,9 +62,9 @@ def triangular_determinant_seconds(
 def flow_step_seconds(
     make_flow, dims, batch: int = 64, repeats: int = 5, seed: int = 0
 ) -> list[float]:
-    """Median time of one maximum-likelihood step of ``make_flow(d)`` for each
-    ``d``: forward pass with its log-determinant on ``batch`` points, and the
-    backward pass."""
+    """Seconds for one maximum-likelihood step of ``make_flow(d)`` for each ``d``
+    (forward pass with its log-determinant on ``batch`` points, then the backward
+    pass), timed as :func:`best_seconds` does."""
     generator = torch.Generator().manual_seed(seed)
     seconds = []
     for d in dims:
@@ -89,5 +75,5 @@ def flow_step_seconds(
             z, log_abs_det = flow(x)
             (0.5 * z.pow(2).sum() - log_abs_det.sum()).backward()
 
-        seconds.append(median_seconds(step, repeats))
+        seconds.append(best_seconds(step, repeats))
     return seconds
