@@ -7,6 +7,7 @@ Sizes come from the caller, who picks them with ``by_scale``.
 
 import time
 
+import matplotlib.pyplot as plt
 import torch
 
 from ..data import (
@@ -26,8 +27,10 @@ from ..flows import (
     VariationalDequantizer,
     coupling_flow,
 )
+from ..jobs import register
+from ..plotting import image_grid, plot_density, plot_samples
 from ..runtime import count_parameters, perturb_parameters
-from ..scale import current_scale
+from ..scale import by_scale, current_scale
 from ..train import FitResult, bits_per_dim, fit
 from . import ModelResult, evaluate
 
@@ -36,6 +39,25 @@ from . import ModelResult, evaluate
 # Here the modes are wider, so the comparison measures how well each family can
 # separate eight modes at all; the entropy gap is what the table reports.
 RING_STD = 0.1
+
+
+def settings_2d() -> dict:
+    """Keyword arguments of :func:`run_2d` at the current scale: one place for the
+    sizes, shared by the chapter and the full-scale job."""
+    return by_scale(
+        smoke=dict(
+            steps=150, n_train=2000, couplings=4, hidden=32, entropy_samples=50_000
+        ),
+        quick=dict(steps=2000, n_train=10_000, couplings=6, hidden=64),
+        full=dict(
+            steps=12_000,
+            n_train=50_000,
+            couplings=8,
+            hidden=128,
+            batch_size=512,
+            lr=1e-3,
+        ),
+    )
 
 
 def toy_datasets(
@@ -115,6 +137,7 @@ def run_2d(
     seed: int = 0,
     models: list[str] | None = None,
     entropy_samples: int = 200_000,
+    device=None,
 ):
     """Fit every 2-D family to every toy density.
 
@@ -133,7 +156,7 @@ def run_2d(
         for name in names:
             torch.manual_seed(seed)
             factory, family_lr = families[name]
-            model = FlowModel(factory())
+            model = FlowModel(factory()).to(device or "cpu")
             fit_result = fit(
                 model,
                 parts["train"],
@@ -221,6 +244,27 @@ def digits_flow(
     return DequantizedFlow(flow, LEVELS, dequantizer=dequantizer)
 
 
+def settings_digits() -> dict:
+    """Keyword arguments of :func:`run_digits` at the current scale."""
+    return by_scale(
+        smoke=dict(steps=150, couplings=4, hidden=32, dropout=0.1, eval_samples=4),
+        quick=dict(
+            steps=3000, couplings=8, hidden=128, dropout=0.3, eval_samples=64
+        ),
+        full=dict(
+            steps=8000, couplings=12, hidden=128, dropout=0.3, eval_samples=256
+        ),
+    )
+
+
+# The digits chapter's three flows: what differs from the plain RealNVP.
+DIGITS_VARIANTS = {
+    "RealNVP": dict(),
+    "RealNVP + LU": dict(mixing="lu"),
+    "RealNVP, variational dequantization": dict(dequantization="variational"),
+}
+
+
 def run_digits(
     name: str,
     *,
@@ -296,3 +340,65 @@ def run_digits(
         },
     )
     return result, model, fit_result
+
+
+def run_digits_variants(device=None) -> tuple[dict, dict, dict]:
+    """Every flow of :data:`DIGITS_VARIANTS` at the current scale: results,
+    models and training curves, each keyed by the variant's name."""
+    results, models, curves = {}, {}, {}
+    for name, options in DIGITS_VARIANTS.items():
+        results[name], models[name], curves[name] = run_digits(
+            name, **settings_digits(), **options, device=device
+        )
+    return results, models, curves
+
+
+def plot_fits_2d(fitted: dict, data: dict, resolution: int = 150):
+    """One row per toy density: test samples, then each model's fitted density
+    (the models are moved to the CPU)."""
+    names = list(dict.fromkeys(name for _, name in fitted))
+    fig, axes = plt.subplots(
+        len(data), len(names) + 1, figsize=(3 * (len(names) + 1), 2.75 * len(data))
+    )
+    for row, (dataset, parts) in enumerate(data.items()):
+        lim = 2.5 if dataset == "checkerboard" else 3
+        plot_samples(
+            axes[row, 0], parts["test"][:3000].cpu(), lim, f"data: {dataset}"
+        )
+        for col, name in enumerate(names, start=1):
+            plot_density(
+                axes[row, col],
+                fitted[dataset, name].cpu().log_prob,
+                lim,
+                name if row == 0 else "",
+                resolution=resolution,
+            )
+    fig.tight_layout()
+    return fig
+
+
+@register(
+    "flows",
+    chapter="book/flows/coupling",
+    description="every flow on the 2-D densities; RealNVP variants on the digits",
+)
+def full_scale_job(context) -> list:
+    results_2d, fitted, data = run_2d(
+        **settings_2d(), seed=context.seed, device=context.device
+    )
+    fig = plot_fits_2d(fitted, data)
+    context.savefig(fig, "densities_2d")
+    plt.close(fig)
+    digits, models, _ = run_digits_variants(device=context.device)
+    generator = torch.Generator().manual_seed(context.seed)
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    image_grid(
+        models["RealNVP"].cpu().sample(40, generator),
+        columns=10,
+        ax=ax,
+        vmax=LEVELS - 1,
+    )
+    ax.set_title("RealNVP samples, T = 1", fontsize=10)
+    context.savefig(fig, "digits_samples")
+    plt.close(fig)
+    return [*results_2d, independent_pixels(), *digits.values()]
