@@ -56,20 +56,29 @@ def mask_V(m_output: torch.Tensor, m_hidden: torch.Tensor) -> torch.Tensor:
     return (m_output.unsqueeze(1) > m_hidden.unsqueeze(0)).float()
 
 
+def made_degrees(
+    ordering: torch.Tensor, hidden_sizes, generator: torch.Generator
+) -> list[torch.Tensor]:
+    """The degrees of the inputs and of every hidden layer of a (deep) MADE for
+    this ordering (eq. degrees): ``[m_inputs, m_1, ..., m_L]``."""
+    degrees = [input_degrees(ordering)]
+    for size in hidden_sizes:
+        degrees.append(hidden_degrees(size, degrees[-1], len(ordering), generator))
+    return degrees
+
+
 def made_masks(
     ordering: torch.Tensor, hidden_sizes, generator: torch.Generator
 ) -> list[torch.Tensor]:
-    """The masks of every layer of a (deep) MADE for this ordering: ``M^W`` for
-    each hidden layer, ``M^V`` for the output layer."""
-    dim = len(ordering)
-    m_inputs = m = input_degrees(ordering)
-    masks = []
-    for size in hidden_sizes:
-        m_next = hidden_degrees(size, m, dim, generator)
-        masks.append(mask_W(m_next, m))
-        m = m_next
-    masks.append(mask_V(m_inputs, m))
-    return masks
+    """The masks of every layer (eq. masks): ``M^W`` between consecutive layers
+    of degrees, then ``M^V`` from the last hidden layer to the outputs, which
+    have the degrees of the inputs."""
+    degrees = made_degrees(ordering, hidden_sizes, generator)
+    masks = [
+        mask_W(m_next, m)
+        for m, m_next in zip(degrees[:-1], degrees[1:], strict=True)
+    ]
+    return [*masks, mask_V(degrees[0], degrees[-1])]
 
 
 class MaskedLinear(nn.Linear):
@@ -104,13 +113,12 @@ class MADE(AutoregressiveModel):
         outputs_per_dim: int = 1,
         seed: int = 0,
     ):
-        fixed = None if isinstance(ordering, str) else ordering
-        super().__init__(dim, fixed)
         if isinstance(ordering, str) and ordering != "random":
             raise ValueError(
                 f"ordering must be None, 'random' or a permutation, "
                 f"got {ordering!r}"
             )
+        super().__init__(dim, None if isinstance(ordering, str) else ordering)
         if dim < 2:
             raise ValueError(f"MADE needs dim >= 2, got {dim}")
         if num_masks < 1 or outputs_per_dim < 1 or not hidden_sizes:
@@ -120,11 +128,9 @@ class MADE(AutoregressiveModel):
             )
         self.hidden_sizes = tuple(hidden_sizes)
         self.random_ordering = ordering == "random"
-        self.num_masks, self.outputs_per_dim, self.seed = (
-            num_masks,
-            outputs_per_dim,
-            seed,
-        )
+        self.num_masks = num_masks
+        self.outputs_per_dim = outputs_per_dim
+        self.seed = seed
         self.fixed_ordering = self.ordering.clone()
         sizes = [dim, *self.hidden_sizes, dim * outputs_per_dim]
         self.layers = nn.ModuleList(

@@ -27,7 +27,6 @@ from ..autoregressive import (
     all_binary_vectors,
     mask_cycling_loss,
 )
-from ..benchmarks import median_seconds
 from ..data import load_digits
 from ..flows import Compose, FlowModel
 from ..runtime import default_device
@@ -271,6 +270,22 @@ def exact_kl_fit(model, target_log_p: torch.Tensor, steps: int | None = None):
 
 # The cost of evaluation and sampling against D ---------------------------------
 
+
+def fastest_seconds(fn, repeats: int = 5, warmup: int = 1) -> float:
+    """The shortest wall time of ``fn()`` over ``repeats`` calls after
+    ``warmup``: on a machine shared with other jobs, the fastest run is the one
+    least disturbed, so the minimum is a steadier estimate of the cost than the
+    median."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 COST_MODELS = {
     "FVSBN": lambda dim, hidden: FVSBN(dim),
     "NADE, untied": lambda dim, hidden: UntiedNADE(dim, hidden),
@@ -283,7 +298,8 @@ COST_MODELS = {
 def evaluation_seconds(
     dims, hidden: int, batch_size: int, repeats: int = 5, models=None
 ) -> dict[str, list[float]]:
-    """Median seconds of one ``log_prob`` call on a batch, per model and ``D``."""
+    """Seconds of one ``log_prob`` call on a batch (fastest of ``repeats``), per
+    model and ``D``."""
     return _cost(
         dims,
         hidden,
@@ -298,8 +314,9 @@ def evaluation_seconds(
 def sampling_seconds(
     dims, hidden: int, n: int, repeats: int = 3, models=None
 ) -> dict[str, list[float]]:
-    """Median seconds to draw ``n`` samples, per model and ``D``: ``D``
-    sequential passes (NADE's sampler updates its running pre-activation)."""
+    """Seconds to draw ``n`` samples (fastest of ``repeats``), per model and
+    ``D``: ``D`` sequential passes (NADE's sampler updates its running
+    pre-activation)."""
     return _cost(
         dims, hidden, models, lambda model, x: model.sample(len(x)), n, repeats
     )
@@ -316,7 +333,7 @@ def _cost(dims, hidden, models, operation, batch_size, repeats):
                 x = torch.randint(0, 2, (batch_size, dim), generator=generator)
                 x = x.to(torch.get_default_dtype())
                 seconds[name].append(
-                    median_seconds(lambda m=model, x=x: operation(m, x), repeats)
+                    fastest_seconds(lambda m=model, x=x: operation(m, x), repeats)
                 )
     return seconds
 
@@ -397,8 +414,9 @@ def train_maf_2d(data: dict, seed: int = 0, layers=None, hidden_sizes=None):
 
 @torch.no_grad()
 def maf_direction_seconds(dims, hidden: int, n: int, repeats: int = 3) -> dict:
-    """Median seconds of one MAF layer's density pass (``x -> z``, one call of
-    the network) and of its sampling pass (``z -> x``, ``D`` calls)."""
+    """Seconds (fastest of ``repeats``) of one MAF layer's density pass
+    (``x -> z``, one call of the network) and of its sampling pass (``z -> x``,
+    ``D`` calls)."""
     seconds = {"density (x to z)": [], "sampling (z to x)": []}
     generator = torch.Generator().manual_seed(0)
     with cpu_threads(1, torch.device("cpu")):
@@ -406,9 +424,9 @@ def maf_direction_seconds(dims, hidden: int, n: int, repeats: int = 3) -> dict:
             layer = MAF(dim, (hidden,)).eval()
             x = torch.randn(n, dim, generator=generator)
             seconds["density (x to z)"].append(
-                median_seconds(lambda layer=layer, x=x: layer(x), repeats)
+                fastest_seconds(lambda layer=layer, x=x: layer(x), repeats)
             )
             seconds["sampling (z to x)"].append(
-                median_seconds(lambda layer=layer, x=x: layer.inverse(x), repeats)
+                fastest_seconds(lambda layer=layer, x=x: layer.inverse(x), repeats)
             )
     return seconds
