@@ -27,8 +27,10 @@ from ..autoregressive import (
     all_binary_vectors,
     mask_cycling_loss,
 )
+from ..benchmarks import best_seconds
 from ..data import load_digits
 from ..flows import Compose, FlowModel
+from ..jobs import register
 from ..runtime import default_device
 from ..scale import by_scale
 from ..train import FitResult, fit, negative_log_likelihood
@@ -271,21 +273,6 @@ def exact_kl_fit(model, target_log_p: torch.Tensor, steps: int | None = None):
 # The cost of evaluation and sampling against D ---------------------------------
 
 
-def fastest_seconds(fn, repeats: int = 5, warmup: int = 1) -> float:
-    """The shortest wall time of ``fn()`` over ``repeats`` calls after
-    ``warmup``: on a machine shared with other jobs, the fastest run is the one
-    least disturbed, so the minimum is a steadier estimate of the cost than the
-    median."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 COST_MODELS = {
     "FVSBN": lambda dim, hidden: FVSBN(dim),
     "NADE, untied": lambda dim, hidden: UntiedNADE(dim, hidden),
@@ -333,7 +320,7 @@ def _cost(dims, hidden, models, operation, batch_size, repeats):
                 x = torch.randint(0, 2, (batch_size, dim), generator=generator)
                 x = x.to(torch.get_default_dtype())
                 seconds[name].append(
-                    fastest_seconds(lambda m=model, x=x: operation(m, x), repeats)
+                    best_seconds(lambda m=model, x=x: operation(m, x), repeats)
                 )
     return seconds
 
@@ -424,9 +411,69 @@ def maf_direction_seconds(dims, hidden: int, n: int, repeats: int = 3) -> dict:
             layer = MAF(dim, (hidden,)).eval()
             x = torch.randn(n, dim, generator=generator)
             seconds["density (x to z)"].append(
-                fastest_seconds(lambda layer=layer, x=x: layer(x), repeats)
+                best_seconds(lambda layer=layer, x=x: layer(x), repeats)
             )
             seconds["sampling (z to x)"].append(
-                fastest_seconds(lambda layer=layer, x=x: layer.inverse(x), repeats)
+                best_seconds(lambda layer=layer, x=x: layer.inverse(x), repeats)
             )
     return seconds
+
+
+# The full-scale job ---------------------------------------------------------------
+
+
+@register(
+    "autoregressive",
+    chapter="book/autoregressive/comparison",
+    description="independent pixels, FVSBN, NADE, MADE (one mask set, mixture of "
+    "8, reference recipe) on the binarized digits; MAF on the 2-D densities",
+)
+def full_scale_job(context) -> list[ModelResult]:
+    """Train what the comparison and MAF chapters train, at the runner's scale;
+    save the digit samples of every model and the MAF densities."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import image_grid, plot_density, plot_samples
+
+    seed = context.seed
+    trained = {
+        "independent pixels": independent_pixels(),
+        "FVSBN": train_fvsbn(seed=seed),
+        "NADE": train_nade(seed=seed),
+        "MADE, one mask set": train_made(seed=seed, name="MADE, one mask set"),
+        "MADE, mixture of 8 mask sets": train_made(
+            num_masks=8, ordering="random", seed=seed
+        ),
+        "MADE, reference recipe": train_made_reference(seed=seed),
+    }
+    records = [result for _, result in trained.values()]
+
+    generator = torch.Generator().manual_seed(seed)
+    test_images = load_digits("binary")["test"][:10]
+    rows = len(trained) + 1
+    fig, axes = plt.subplots(rows, 1, figsize=(7, 1.05 * rows))
+    image_grid(test_images, columns=10, ax=axes[0])
+    axes[0].set_title("data", fontsize=9)
+    for ax, (name, (model, result)) in zip(axes[1:], trained.items(), strict=True):
+        image_grid(model.cpu().sample(10, generator), columns=10, ax=ax)
+        ax.set_title(f"{name}: test NLL {result.test_nll:.2f} nats", fontsize=9)
+    fig.tight_layout()
+    context.savefig(fig, "digit_samples")
+    plt.close(fig)
+
+    n_train = by_scale(smoke=5000, quick=20000, full=50000)
+    data = toy_datasets(n_train, seed=seed)
+    fitted = train_maf_2d(data, seed=seed)
+    fig, axes = plt.subplots(2, len(fitted), figsize=(10, 6.6))
+    for column, (name, (model, result)) in enumerate(fitted.items()):
+        plot_samples(axes[0, column], data[name]["test"], 3, f"data: {name}")
+        plot_density(
+            axes[1, column],
+            model.cpu().log_prob,
+            3,
+            f"MAF, NLL {result.test_nll:.2f}",
+        )
+        records.append(result)
+    context.savefig(fig, "maf_densities")
+    plt.close(fig)
+    return records
