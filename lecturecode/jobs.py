@@ -98,7 +98,7 @@ def git_revision() -> str:
             ).stdout.strip()
 
         return git("rev-parse", "HEAD") + (
-            "-dirty" if git("status", "--porcelain") else ""
+            "-dirty" if git("status", "--porcelain", "--untracked-files=no") else ""
         )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
