@@ -1,0 +1,36 @@
+"""Timings the recurrent chapters report, always as ratios or slopes measured in
+one run (see :mod:`lecturecode.benchmarks`)."""
+
+import torch
+
+from ..benchmarks import median_seconds
+
+
+def log_prob_seconds(model, lengths, batch: int = 1, repeats: int = 5,
+                     seed: int = 0) -> list[float]:
+    """Median time of one ``model.log_prob`` of ``batch`` random sequences, for
+    each length: the cost of evaluating a likelihood."""
+    generator = torch.Generator().manual_seed(seed)
+    seconds = []
+    with torch.no_grad():
+        for T in lengths:
+            x = torch.randint(model.vocab_size, (batch, T), generator=generator)
+            x = x.to(model._anchor.device)
+            seconds.append(median_seconds(lambda x=x: model.log_prob(x), repeats))
+    return seconds
+
+
+def training_step_seconds(recurrence, batch: int, T: int, repeats: int = 5,
+                          seed: int = 0) -> float:
+    """Median time of a forward and backward pass of ``recurrence`` over inputs
+    ``(batch, T, input_size)``: the cost of one step of training."""
+    generator = torch.Generator().manual_seed(seed)
+    parameter = next(recurrence.parameters())
+    x = torch.randn(batch, T, recurrence.input_size, generator=generator)
+    x = x.to(parameter)
+
+    def step():
+        recurrence.zero_grad(set_to_none=True)
+        recurrence(x)[0].square().mean().backward()
+
+    return median_seconds(step, repeats)
