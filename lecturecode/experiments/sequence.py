@@ -111,7 +111,7 @@ def train_char_model(
     :class:`ModelResult`: bits per character in ``bits_per_dim`` (test) and
     ``extra["val_bpc"]``."""
     hidden = hidden or by_scale(smoke=32, quick=128, full=512)
-    steps = steps or by_scale(smoke=60, quick=1000, full=5000)
+    steps = steps or by_scale(smoke=150, quick=1000, full=5000)
     dropout = by_scale(smoke=0.0, quick=0.0, full=0.25)  # on h_i, before W_hy
     make = {"rnn": rnn_language_model, "lstm": lstm_language_model}[kind]
     torch.manual_seed(seed)

@@ -1,9 +1,21 @@
 """Timings the recurrent chapters report, always as ratios or slopes measured in
-one run (see :mod:`lecturecode.benchmarks`)."""
+one run (see :mod:`lecturecode.benchmarks`). On a GPU each timed call waits for
+the device to finish, so the times are those of the work, not of its launch."""
 
 import torch
 
 from ..benchmarks import median_seconds
+
+
+def _synchronized(fn, device: torch.device):
+    if device.type != "cuda":
+        return fn
+
+    def run():
+        fn()
+        torch.cuda.synchronize(device)
+
+    return run
 
 
 def log_prob_seconds(model, lengths, batch: int = 1, repeats: int = 5,
@@ -11,12 +23,14 @@ def log_prob_seconds(model, lengths, batch: int = 1, repeats: int = 5,
     """Median time of one ``model.log_prob`` of ``batch`` random sequences, for
     each length: the cost of evaluating a likelihood."""
     generator = torch.Generator().manual_seed(seed)
+    device = model._anchor.device
     seconds = []
     with torch.no_grad():
         for T in lengths:
             x = torch.randint(model.vocab_size, (batch, T), generator=generator)
-            x = x.to(model._anchor.device)
-            seconds.append(median_seconds(lambda x=x: model.log_prob(x), repeats))
+            x = x.to(device)
+            run = _synchronized(lambda x=x: model.log_prob(x), device)
+            seconds.append(median_seconds(run, repeats))
     return seconds
 
 
@@ -33,4 +47,4 @@ def training_step_seconds(recurrence, batch: int, T: int, repeats: int = 5,
         recurrence.zero_grad(set_to_none=True)
         recurrence(x)[0].square().mean().backward()
 
-    return median_seconds(step, repeats)
+    return median_seconds(_synchronized(step, parameter.device), repeats)
