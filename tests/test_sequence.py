@@ -213,6 +213,18 @@ def test_weights_are_tied_across_positions():
     assert count_parameters(model) == before == 8 * 8 + 8 * (V + 1) + V * 8 + V
 
 
+def test_dropout_acts_in_training_only():
+    torch.manual_seed(0)
+    model = lstm_language_model(V, 16, dropout=0.5)
+    x = torch.randint(V, (3, 9), generator=gen(4))
+    model.train()
+    assert not torch.equal(model.log_prob(x), model.log_prob(x))
+    model.eval()
+    plain = RecurrentLanguageModel(model.recurrence, V)
+    plain.W_hy = model.W_hy
+    torch.testing.assert_close(model.log_prob(x), plain.log_prob(x))
+
+
 def test_recurrent_sampler_matches_the_generic_one():
     """The O(T) sampler that carries the state draws exactly what the chain rule's
     generic sampler draws from the same random numbers."""

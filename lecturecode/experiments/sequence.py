@@ -223,7 +223,7 @@ def train_adding(
     sequences all solved, or ``max_steps``; then test on new sequences.
     Returns the model and its :class:`AddingResult`."""
     hidden = hidden or by_scale(smoke=16, quick=32, full=64)
-    max_steps = max_steps or by_scale(smoke=400, quick=2500, full=10000)
+    max_steps = max_steps or by_scale(smoke=400, quick=2500, full=6000)
     lr = lr or by_scale(smoke=1e-2, quick=3e-3, full=3e-3)
     test_size = test_size or by_scale(smoke=500, quick=1000, full=2560)
     torch.manual_seed(seed)
