@@ -1,23 +1,27 @@
 """Timings the chapters report as ratios and slopes measured in one run, never as
 absolute targets (absolute times depend on the machine)."""
 
-import statistics
-import time
+import timeit
 
 import numpy as np
 import torch
 
 
-def median_seconds(fn, repeats: int = 5, warmup: int = 1) -> float:
-    """Median wall time of ``fn()`` over ``repeats`` calls after ``warmup``."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def best_seconds(fn, repeats: int = 5, min_time: float = 0.02) -> float:
+    """Seconds per call of ``fn()`` on one thread: the best of ``repeats`` timings,
+    each averaging enough calls to last ``min_time`` (as ``timeit`` does). Other
+    work on the machine only adds time, so the minimum is the least disturbed
+    measurement; one thread keeps thread start-up and contention out of it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        timer = timeit.Timer(fn)
+        number = 1
+        while (elapsed := timer.timeit(number)) < min_time and number < 10**6:
+            number *= 10
+        return min([elapsed, *timer.repeat(repeats - 1, number)]) / number
+    finally:
+        torch.set_num_threads(threads)
 
 
 def loglog_slope(sizes, seconds) -> float:
@@ -35,7 +39,7 @@ def general_determinant_seconds(
     seconds = []
     for d in dims:
         A = torch.randn(d, d, generator=generator, dtype=torch.float64) / d**0.5
-        seconds.append(median_seconds(lambda A=A: torch.linalg.slogdet(A), repeats))
+        seconds.append(best_seconds(lambda A=A: torch.linalg.slogdet(A), repeats))
     return seconds
 
 
@@ -50,6 +54,26 @@ def triangular_determinant_seconds(
     for d in dims:
         diagonal = 1 + torch.rand(d, generator=generator, dtype=torch.float64)
         seconds.append(
-            median_seconds(lambda v=diagonal: v.abs().log().sum(), repeats)
+            best_seconds(lambda v=diagonal: v.abs().log().sum(), repeats)
         )
+    return seconds
+
+
+def flow_step_seconds(
+    make_flow, dims, batch: int = 64, repeats: int = 5, seed: int = 0
+) -> list[float]:
+    """Seconds for one maximum-likelihood step of ``make_flow(d)`` for each ``d``
+    (forward pass with its log-determinant on ``batch`` points, then the backward
+    pass), timed as :func:`best_seconds` does."""
+    generator = torch.Generator().manual_seed(seed)
+    seconds = []
+    for d in dims:
+        flow = make_flow(d)
+        x = torch.randn(batch, d, generator=generator)
+
+        def step(flow=flow, x=x):
+            z, log_abs_det = flow(x)
+            (0.5 * z.pow(2).sum() - log_abs_det.sum()).backward()
+
+        seconds.append(best_seconds(step, repeats))
     return seconds

@@ -8,16 +8,44 @@ from .base import (
     flow_jacobian,
     standard_normal_log_prob,
 )
+from .coupling import (
+    AdditiveCoupling,
+    AffineCoupling,
+    DiagonalScaling,
+    Permutation,
+    checkerboard_mask,
+    coupling_flow,
+    half_mask,
+)
+from .dequantization import (
+    DequantizedFlow,
+    LogitTransform,
+    UniformDequantizer,
+    VariationalDequantizer,
+)
 from .elementwise import ElementwiseFlow
 from .linear import LinearFlow
+from .lu import LULinear
 
 __all__ = [
+    "AdditiveCoupling",
+    "AffineCoupling",
     "Compose",
+    "DequantizedFlow",
+    "DiagonalScaling",
     "ElementwiseFlow",
     "Flow",
     "FlowModel",
+    "LULinear",
     "LinearFlow",
+    "LogitTransform",
+    "Permutation",
+    "UniformDequantizer",
+    "VariationalDequantizer",
     "autograd_log_abs_det",
+    "checkerboard_mask",
+    "coupling_flow",
     "flow_jacobian",
+    "half_mask",
     "standard_normal_log_prob",
 ]

@@ -1,0 +1,72 @@
+"""What the book says about itself: the package version and where its source lives.
+
+- The version of the installed ``lecturecode`` goes into the footer of every page and
+  into the MyST substitution ``{{ lecturecode_version }}``, so the book can never claim
+  a version other than the one that executed it.
+- The repository URL comes from ``BOOK_REPOSITORY_URL`` (the deploy workflow sets it
+  to the repository it runs in) or from the ``origin`` remote of a GitHub clone. With
+  it come the repository, issue, edit-this-page and Binder launch buttons; without one
+  (a copy with no GitHub remote) the book shows none rather than links to nowhere.
+"""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import lecturecode
+
+ROOT = Path(__file__).resolve().parents[2]
+GITHUB = re.compile(r"^(?:https://github\.com/|git@github\.com:)([\w.-]+/[\w.-]+?)(?:\.git)?/?$")
+
+
+def repository_url() -> str | None:
+    """``https://github.com/OWNER/REPO`` for this book, or None when unknown."""
+    candidates = [os.environ.get("BOOK_REPOSITORY_URL", "")]
+    try:
+        candidates.append(
+            subprocess.run(
+                ["git", "remote", "get-url", "origin"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        )
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    for candidate in candidates:
+        match = GITHUB.match(candidate.strip())
+        if match:
+            return f"https://github.com/{match.group(1)}"
+    return None
+
+
+def _configure(app, config):
+    version = lecturecode.__version__
+    config.myst_substitutions = {
+        **config.myst_substitutions,
+        "lecturecode_version": version,
+    }
+    options = config.html_theme_options
+    footer = f"Built with <code>lecturecode</code> {version}."
+    options["extra_footer"] = footer + options.get("extra_footer", "")
+    url = repository_url()
+    if url is None:
+        return
+    options.update(
+        repository_url=url,
+        repository_branch="main",
+        path_to_docs="",
+        use_repository_button=True,
+        use_issues_button=True,
+        use_edit_page_button=True,
+    )
+    options.setdefault("launch_buttons", {}).update(
+        binderhub_url="https://mybinder.org", notebook_interface="jupyterlab"
+    )
+
+
+def setup(app):
+    app.connect("config-inited", _configure, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

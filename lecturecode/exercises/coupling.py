@@ -1,0 +1,172 @@
+"""Checks for the exercises of the chapters on coupling flows (NICE, RealNVP) and
+on RealNVP for the digits."""
+
+import math
+
+import torch
+
+from ..flows import AffineCoupling, LogitTransform, checkerboard_mask, half_mask
+from ..runtime import perturb_parameters
+from . import fail, passed
+
+F64 = torch.float64
+
+
+def _close(a, b, tol=1e-8):
+    return torch.allclose(
+        torch.as_tensor(a, dtype=F64),
+        torch.as_tensor(b, dtype=F64),
+        rtol=tol,
+        atol=tol,
+    )
+
+
+# Exercise: the inverse of an affine coupling ----------------------------------
+
+
+def solution_affine_coupling_inverse(z, mask, s_theta, t_theta):
+    """``x_A = z_A``, ``x_B = (z_B - t_theta(z_A)) * exp(-s_theta(z_A))``."""
+    z_kept = z * mask
+    s, t = s_theta(z_kept), t_theta(z_kept)
+    return z_kept + (1 - mask) * (z - t) * torch.exp(-s)
+
+
+def check_affine_coupling_inverse(fn) -> bool:
+    """Check ``fn(z, mask, s_theta, t_theta) -> x`` on random affine couplings.
+
+    ``mask`` is 1 on the kept coordinates; ``s_theta`` and ``t_theta`` take the
+    masked input ``z * mask`` and return values that are 0 on the kept coordinates.
+    """
+    generator = torch.Generator().manual_seed(18)
+    for mask in (half_mask(6), checkerboard_mask(2, 3, 1)):
+        layer = perturb_parameters(AffineCoupling(mask).double(), 0.4, generator)
+        x = torch.randn(10, 6, generator=generator, dtype=F64)
+        with torch.no_grad():
+            z, _ = layer(x)
+            got = fn(z.clone(), layer.mask, layer.s_theta, layer.t_theta)
+        got = torch.as_tensor(got, dtype=F64)
+        if got.shape != x.shape:
+            fail(f"expected shape {tuple(x.shape)}, got {tuple(got.shape)}")
+        if _close(got, x):
+            continue
+        kept, s = z * layer.mask, layer.s_theta(z * layer.mask).detach()
+        t = layer.t_theta(kept).detach()
+        diagnoses = [
+            (
+                kept + (1 - mask) * (z - t) * s.exp(),
+                "divide by exp(s): use exp(-s)",
+            ),
+            (
+                kept + (1 - mask) * (z * torch.exp(-s) - t),
+                "undo the shift first: subtract t, then divide by exp(s)",
+            ),
+            (
+                (z - layer.t_theta(z).detach())
+                * torch.exp(-layer.s_theta(z).detach()),
+                "s_theta and t_theta must see only the kept half, z * mask",
+            ),
+            (kept, "the transformed half is missing: you returned z_A only"),
+        ]
+        for wrong, why in diagnoses:
+            if _close(got, wrong):
+                fail(f"not yet: {why}.")
+        if not _close(got * mask, kept):
+            fail("x_A must equal z_A: the kept coordinates pass through unchanged.")
+        fail(
+            "your x does not map back to z "
+            f"(largest error {(got - x).abs().max().item():.3g})."
+        )
+    return passed("your inverse undoes the affine coupling exactly.")
+
+
+# Exercise: a checkerboard mask -------------------------------------------------
+
+
+def solution_checkerboard(height: int, width: int) -> torch.Tensor:
+    """1 where ``row + column`` is even, flattened in raster (row-major) order."""
+    rows = torch.arange(height).unsqueeze(1)
+    cols = torch.arange(width).unsqueeze(0)
+    return ((rows + cols) % 2 == 0).flatten().float()
+
+
+def check_checkerboard(fn) -> bool:
+    """Check ``fn(height, width)`` -> the flattened checkerboard mask with 1 on the
+    top-left pixel, for square and non-square images."""
+    for height, width in ((8, 8), (3, 5), (4, 7), (1, 2)):
+        expected = checkerboard_mask(height, width)
+        got = torch.as_tensor(fn(height, width))
+        if got.dim() == 2:
+            fail(
+                f"for {height} x {width} you returned shape {tuple(got.shape)}: "
+                "flatten it in raster order, to match the flattened images"
+            )
+        if got.shape != expected.shape:
+            fail(
+                f"for {height} x {width} expected {height * width} values, "
+                f"got shape {tuple(got.shape)}"
+            )
+        got = got.to(expected.dtype)
+        if torch.equal(got, expected):
+            continue
+        index = torch.arange(height * width)
+        diagnoses = [
+            (1 - expected, "the top-left pixel should be 1 (kept), not 0"),
+            (
+                expected.reshape(height, width).T.flatten(),
+                "that is column-major order; images are flattened row by row",
+            ),
+            ((index // width % 2 == 0).to(got.dtype), "those are stripes of rows"),
+            (
+                (index % width % 2 == 0).to(got.dtype),
+                "those are stripes of columns",
+            ),
+        ]
+        for wrong, why in diagnoses:
+            if torch.equal(got, wrong):
+                fail(f"for a {height} x {width} image: {why}.")
+        fail(f"for a {height} x {width} image the mask is wrong.")
+    return passed("a checkerboard in raster order, for any image shape.")
+
+
+# Exercise: the log-Jacobian of the logit rescaling -----------------------------
+
+
+def solution_logit_log_det(w, levels: int, alpha: float) -> torch.Tensor:
+    """``sum_i log |dv_i/dw_i|`` for ``v = logit(alpha + (1 - 2 alpha) w / K)``."""
+    y = alpha + (1 - 2 * alpha) * w / levels
+    per_coordinate = (
+        math.log(1 - 2 * alpha) - math.log(levels) - torch.log(y) - torch.log1p(-y)
+    )
+    return per_coordinate.sum(dim=1)
+
+
+def check_logit_log_det(fn) -> bool:
+    """Check ``fn(w, levels, alpha)`` -> one log-determinant per row."""
+    generator = torch.Generator().manual_seed(18)
+    levels, alpha = 17, 0.05
+    w = levels * torch.rand(6, 64, generator=generator, dtype=F64)
+    expected = LogitTransform(64, levels, alpha)(w)[1]
+    got = torch.as_tensor(fn(w.clone(), levels, alpha), dtype=F64)
+    if got.shape != expected.shape:
+        fail(
+            f"expected one value per row, shape {tuple(expected.shape)}; "
+            f"got {tuple(got.shape)}"
+        )
+    if _close(got, expected):
+        return passed("your log-Jacobian matches the LogitTransform layer.")
+    d = w.shape[1]
+    diagnoses = [
+        (expected + d * math.log(levels), "the division by K contributes -log K"),
+        (
+            expected - d * math.log(1 - 2 * alpha),
+            "the factor (1 - 2 alpha) contributes log(1 - 2 alpha)",
+        ),
+        (-expected, "the sign is flipped: v = logit(y) stretches, dv/dy > 1"),
+    ]
+    for wrong, why in diagnoses:
+        if _close(got, wrong):
+            fail(f"not yet: {why} per coordinate.")
+    fail(
+        "your values differ from the rescaling's log-Jacobian (first row: you "
+        f"{got[0].item():.4f}, expected {expected[0].item():.4f})."
+    )

@@ -1,0 +1,275 @@
+"""Lecture 18.1.2.1: coupling layers, the flows of NICE and RealNVP.
+
+Split the coordinates with a binary mask ``m``: the coordinates with ``m = 1``
+(the lecture's ``x_{1:d/2}``) pass through unchanged and condition a transformation
+of the others (``x_{d/2+1:d}``). The Jacobian is then triangular up to a
+reordering of the coordinates, with an identity block for the kept half, a zero
+block above it, and a diagonal block for the transformed half, so its determinant
+is the product of that diagonal.
+
+* NICE (Dinh et al., 2015) couples additively, ``z_B = x_B + t(x_A)``: the diagonal
+  block is the identity and the layer preserves volume (log-det exactly 0); a final
+  diagonal scaling layer lets the model change volume at all.
+* RealNVP (Dinh et al., 2017) couples affinely,
+  ``z_B = x_B * exp(s(x_A)) + t(x_A)``: ``log |det J| = sum_B s(x_A)``.
+"""
+
+import torch
+from torch import nn
+
+from ..runtime import check_batch
+from .base import Compose, Flow
+
+
+def half_mask(dim: int, first: bool = True) -> torch.Tensor:
+    """The lecture's split: 1 on ``x_{1:d/2}`` (kept), 0 on ``x_{d/2+1:d}``.
+
+    With ``first=False`` the halves swap roles. For odd ``dim`` the kept half is
+    the smaller one, ``floor(dim / 2)`` coordinates.
+    """
+    if dim < 2:
+        raise ValueError(f"a coupling needs dim >= 2 to split, got {dim}")
+    mask = torch.zeros(dim)
+    mask[: dim // 2] = 1
+    return mask if first else 1 - mask
+
+
+def checkerboard_mask(height: int, width: int, parity: int = 0) -> torch.Tensor:
+    """RealNVP's spatial mask for an image flattened in raster order: 1 where
+    ``row + column`` has the given parity (0 or 1), 0 elsewhere."""
+    if height < 1 or width < 1 or height * width < 2:
+        raise ValueError(
+            f"need an image of at least 2 pixels, got {height} x {width}"
+        )
+    if parity not in (0, 1):
+        raise ValueError(f"parity must be 0 or 1, got {parity}")
+    rows = torch.arange(height).unsqueeze(1)
+    cols = torch.arange(width).unsqueeze(0)
+    return ((rows + cols) % 2 == parity).flatten().to(torch.get_default_dtype())
+
+
+def mlp(
+    dim_in: int, dim_out: int, hidden: int, layers: int, dropout: float = 0.0
+) -> nn.Sequential:
+    """A fully connected network with ``layers`` hidden layers of width ``hidden``
+    (and dropout after each, a regularizer for small data sets).
+
+    The last layer starts at zero, so a coupling built from it starts as the
+    identity map, which keeps deep stacks well behaved at initialisation.
+    """
+    if layers < 1 or hidden < 1:
+        raise ValueError(
+            f"need layers >= 1 and hidden >= 1, got {layers}, {hidden}"
+        )
+    modules, width = [], dim_in
+    for _ in range(layers):
+        modules += [nn.Linear(width, hidden), nn.LeakyReLU(0.01)]
+        if dropout:
+            modules.append(nn.Dropout(dropout))
+        width = hidden
+    last = nn.Linear(width, dim_out)
+    nn.init.zeros_(last.weight)
+    nn.init.zeros_(last.bias)
+    return nn.Sequential(*modules, last)
+
+
+def _check_mask(mask) -> torch.Tensor:
+    mask = torch.as_tensor(mask, dtype=torch.get_default_dtype())
+    if mask.dim() != 1 or not ((mask == 0) | (mask == 1)).all():
+        raise ValueError("mask must be a 1-D tensor of zeros and ones")
+    if mask.sum() == 0 or mask.sum() == len(mask):
+        raise ValueError(
+            "mask must keep some coordinates (1) and transform others (0)"
+        )
+    return mask
+
+
+class AdditiveCoupling(Flow):
+    """NICE's additive coupling (Dinh et al., 2015, eq. 7):
+
+        z_A = x_A,    z_B = x_B + t_theta(x_A),
+
+    where ``A`` are the coordinates with ``mask = 1``. The Jacobian is
+    ``[[I, 0], [dt/dx_A, I]]``: unit diagonal, so ``log |det J| = 0`` exactly, for
+    any network ``t_theta``. The inverse needs no inverse of ``t_theta``:
+    ``x_B = z_B - t_theta(z_A)``.
+    """
+
+    def __init__(self, mask, hidden: int = 64, layers: int = 2, dropout=0.0):
+        mask = _check_mask(mask)
+        super().__init__(len(mask))
+        self.register_buffer("mask", mask)
+        self.t_theta = mlp(self.dim, self.dim, hidden, layers, dropout)
+
+    def _shift(self, x_kept):
+        return self.t_theta(x_kept) * (1 - self.mask)
+
+    def forward(self, x):
+        check_batch(x, self.dim)
+        z = x + self._shift(x * self.mask)
+        return z, x.new_zeros(x.shape[0])
+
+    def inverse(self, z):
+        check_batch(z, self.dim, "z")
+        return z - self._shift(z * self.mask)
+
+
+class AffineCoupling(Flow):
+    """RealNVP's affine coupling, the lecture's section 18.1.2.1:
+
+        z_A = x_A,    z_B = x_B * exp(s_theta(x_A)) + t_theta(x_A).
+
+    The Jacobian is ``[[I, 0], [dz_B/dx_A, diag(exp(s_theta(x_A)))]]``, so
+
+        log |det J| = sum_B s_theta(x_A),
+
+    a sum over coordinates (the determinant is a product of ``exp(s)``). The
+    inverse, ``x_B = (z_B - t_theta(z_A)) * exp(-s_theta(z_A))``, again never
+    inverts a network. As in RealNVP, ``s`` is bounded by a ``tanh`` with a
+    learned per-coordinate scale, which keeps early training stable.
+    """
+
+    def __init__(self, mask, hidden: int = 64, layers: int = 2, dropout=0.0):
+        mask = _check_mask(mask)
+        super().__init__(len(mask))
+        self.register_buffer("mask", mask)
+        self.s_theta_net = mlp(self.dim, self.dim, hidden, layers, dropout)
+        self.t_theta_net = mlp(self.dim, self.dim, hidden, layers, dropout)
+        self.s_scale = nn.Parameter(torch.ones(self.dim))
+
+    def s_theta(self, x_kept):
+        """Log-scale of the transformed coordinates (0 on the kept ones)."""
+        s = self.s_scale * torch.tanh(self.s_theta_net(x_kept))
+        return s * (1 - self.mask)
+
+    def t_theta(self, x_kept):
+        """Shift of the transformed coordinates (0 on the kept ones)."""
+        return self.t_theta_net(x_kept) * (1 - self.mask)
+
+    def forward(self, x):
+        check_batch(x, self.dim)
+        x_kept = x * self.mask
+        s, t = self.s_theta(x_kept), self.t_theta(x_kept)
+        z = x_kept + (1 - self.mask) * x * s.exp() + t
+        return z, s.sum(dim=1)
+
+    def inverse(self, z):
+        check_batch(z, self.dim, "z")
+        z_kept = z * self.mask
+        s, t = self.s_theta(z_kept), self.t_theta(z_kept)
+        return z_kept + (1 - self.mask) * (z - t) * torch.exp(-s)
+
+
+class DiagonalScaling(Flow):
+    """NICE's top layer, ``z = exp(log_scale) * x``: ``log |det J| =
+    sum(log_scale)``.
+
+    Additive couplings preserve volume, so without this layer a NICE model could
+    not put more density in one place than the base density has.
+    """
+
+    def __init__(self, dim: int):
+        super().__init__(dim)
+        self.log_scale = nn.Parameter(torch.zeros(dim))
+
+    def forward(self, x):
+        check_batch(x, self.dim)
+        return x * self.log_scale.exp(), self.log_scale.sum().expand(x.shape[0])
+
+    def inverse(self, z):
+        check_batch(z, self.dim, "z")
+        return z * torch.exp(-self.log_scale)
+
+
+class Permutation(Flow):
+    """A fixed reordering of the coordinates, ``z = x[:, perm]``; ``|det| = 1``."""
+
+    def __init__(self, perm):
+        perm = torch.as_tensor(perm, dtype=torch.long)
+        if perm.dim() != 1 or not torch.equal(
+            perm.sort().values, torch.arange(len(perm))
+        ):
+            raise ValueError("perm must be a permutation of 0..dim-1")
+        super().__init__(len(perm))
+        self.register_buffer("perm", perm)
+        self.register_buffer("inverse_perm", torch.argsort(perm))
+
+    @classmethod
+    def reverse(cls, dim: int) -> "Permutation":
+        return cls(torch.arange(dim - 1, -1, -1))
+
+    @classmethod
+    def random(cls, dim: int, generator: torch.Generator | None = None):
+        return cls(torch.randperm(dim, generator=generator))
+
+    def forward(self, x):
+        check_batch(x, self.dim)
+        return x[:, self.perm], x.new_zeros(x.shape[0])
+
+    def inverse(self, z):
+        check_batch(z, self.dim, "z")
+        return z[:, self.inverse_perm]
+
+
+MIXINGS = ("alternate", "permute", "lu")
+
+
+def coupling_flow(
+    dim: int,
+    couplings: int,
+    *,
+    coupling: str = "affine",
+    hidden: int = 64,
+    layers: int = 2,
+    dropout: float = 0.0,
+    image_shape: tuple[int, int] | None = None,
+    mixing: str = "alternate",
+    scaling: bool | None = None,
+    generator: torch.Generator | None = None,
+) -> Compose:
+    """A stack of ``couplings`` coupling layers (NICE or RealNVP).
+
+    ``coupling``: ``"additive"`` (NICE) or ``"affine"`` (RealNVP). The partition is
+    the half split, or the checkerboard when ``image_shape = (height, width)`` is
+    given. ``mixing`` decides how the coordinates change roles between layers:
+
+    * ``"alternate"``: the mask and its complement take turns (RealNVP);
+    * ``"permute"``: a fixed random permutation between couplings;
+    * ``"lu"``: a learned invertible linear layer between couplings (Glow's LU
+      layer, :class:`~lecturecode.flows.lu.LULinear`), masks still alternating.
+
+    ``dropout`` regularizes the networks in training mode (in eval mode every
+    layer is a fixed invertible map). ``scaling`` appends NICE's diagonal
+    scaling layer (default: for additive
+    couplings only).
+    """
+    from .lu import LULinear
+
+    if coupling not in ("additive", "affine"):
+        raise ValueError(
+            f"coupling must be 'additive' or 'affine', got {coupling!r}"
+        )
+    if mixing not in MIXINGS:
+        raise ValueError(f"mixing must be one of {MIXINGS}, got {mixing!r}")
+    if couplings < 1:
+        raise ValueError(f"couplings must be positive, got {couplings}")
+    if image_shape is not None:
+        if image_shape[0] * image_shape[1] != dim:
+            raise ValueError(
+                f"image_shape {image_shape} does not hold {dim} values"
+            )
+        masks = [checkerboard_mask(*image_shape, parity) for parity in (0, 1)]
+    else:
+        masks = [half_mask(dim, first) for first in (True, False)]
+    Layer = AdditiveCoupling if coupling == "additive" else AffineCoupling
+    flows = []
+    for k in range(couplings):
+        if k > 0 and mixing == "permute":
+            flows.append(Permutation.random(dim, generator))
+        if k > 0 and mixing == "lu":
+            flows.append(LULinear(dim, generator=generator))
+        mask = masks[0] if mixing == "permute" else masks[k % 2]
+        flows.append(Layer(mask, hidden=hidden, layers=layers, dropout=dropout))
+    if scaling if scaling is not None else coupling == "additive":
+        flows.append(DiagonalScaling(dim))
+    return Compose(*flows)

@@ -1,0 +1,385 @@
+"""Coupling flows (lecture 18.1.2.1), Glow's LU layer and dequantization: round
+trips and log-determinants against the autograd Jacobian in float64, the
+structure of the coupling Jacobian, sampling, the discrete bound, bad inputs."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from lecturecode.density2d import density_grid, grid_mass
+from lecturecode.experiments.flows import independent_pixels
+from lecturecode.flows import (
+    AdditiveCoupling,
+    AffineCoupling,
+    Compose,
+    DequantizedFlow,
+    DiagonalScaling,
+    ElementwiseFlow,
+    FlowModel,
+    LinearFlow,
+    LogitTransform,
+    LULinear,
+    Permutation,
+    VariationalDequantizer,
+    autograd_log_abs_det,
+    checkerboard_mask,
+    coupling_flow,
+    flow_jacobian,
+    half_mask,
+)
+from lecturecode.runtime import perturb_parameters
+
+F64 = torch.float64
+D = 6
+
+
+@pytest.fixture(autouse=True)
+def fixed_initialisation():
+    """Networks are initialised from torch's global generator: seed it per test,
+    so a test sees the same model whether run alone or with the others."""
+    torch.manual_seed(0)
+
+
+def generic(flow, seed=0, scale=0.3):
+    """A float64 copy of ``flow`` moved away from its identity initialisation."""
+    return perturb_parameters(
+        flow.double(), scale, torch.Generator().manual_seed(seed)
+    )
+
+
+def g(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+LAYERS = {
+    "additive coupling": lambda: AdditiveCoupling(half_mask(D)),
+    "affine coupling": lambda: AffineCoupling(half_mask(D, first=False)),
+    "affine coupling, checkerboard": lambda: AffineCoupling(
+        checkerboard_mask(2, 3, parity=1)
+    ),
+    "diagonal scaling": lambda: DiagonalScaling(D),
+    "permutation": lambda: Permutation.random(D, g(0)),
+    "LU linear": lambda: LULinear(D, g(1)),
+    "NICE stack": lambda: coupling_flow(D, 4, coupling="additive"),
+    "RealNVP stack, checkerboard": lambda: coupling_flow(D, 4, image_shape=(2, 3)),
+    "RealNVP stack, permutations": lambda: coupling_flow(
+        D, 4, mixing="permute", generator=g(2)
+    ),
+    "deep composition": lambda: Compose(
+        coupling_flow(D, 6, mixing="lu", generator=g(3)),
+        ElementwiseFlow(D, components=3),
+        LinearFlow(D),
+        coupling_flow(D, 3, coupling="additive"),
+    ),
+}
+
+
+@pytest.fixture(params=list(LAYERS), ids=list(LAYERS))
+def flow(request):
+    # a gentler push for the deep stack, whose maps otherwise reach |z| ~ 1e4
+    scale = 0.1 if request.param == "deep composition" else 0.3
+    return generic(LAYERS[request.param](), seed=len(request.param), scale=scale)
+
+
+def test_inverse_undoes_forward(flow):
+    x = 2 * torch.randn(64, D, generator=g(1), dtype=F64)
+    z, _ = flow(x)
+    torch.testing.assert_close(flow.inverse(z), x, atol=1e-9, rtol=1e-9)
+
+
+def test_forward_undoes_inverse(flow):
+    z = torch.randn(64, D, generator=g(2), dtype=F64)
+    torch.testing.assert_close(flow(flow.inverse(z))[0], z, atol=1e-9, rtol=1e-9)
+
+
+def test_log_abs_det_equals_autograd_jacobian(flow):
+    x = torch.randn(16, D, generator=g(3), dtype=F64)
+    _, log_abs_det = flow(x)
+    torch.testing.assert_close(log_abs_det, autograd_log_abs_det(flow, x))
+
+
+def test_the_stacks_really_mix_and_are_not_volume_preserving_by_accident():
+    """The log-det test means something only if the maps are generic."""
+    flow = generic(LAYERS["deep composition"](), seed=5, scale=0.1)
+    x = torch.randn(8, D, generator=g(4), dtype=F64)
+    J = flow_jacobian(flow, x[0])
+    assert (J.abs() > 1e-6).all()  # every output depends on every input
+    assert flow(x)[1].std() > 1e-3  # the log-det varies with x
+
+
+def test_additive_coupling_log_det_is_exactly_zero():
+    flow = generic(coupling_flow(D, 5, coupling="additive", scaling=False), 1)
+    x = 3 * torch.randn(32, D, generator=g(5), dtype=F64)
+    z, log_abs_det = flow(x)
+    assert torch.equal(log_abs_det, torch.zeros(32, dtype=F64))
+    assert (z - x).abs().max() > 0.1  # ... although it moved the points
+    torch.testing.assert_close(
+        autograd_log_abs_det(flow, x[:4]), torch.zeros(4, dtype=F64)
+    )
+
+
+def test_nice_volume_change_is_the_scaling_layer_alone():
+    flow = generic(coupling_flow(D, 4, coupling="additive"), 2)
+    assert isinstance(flow.layers[-1], DiagonalScaling)
+    x = torch.randn(5, D, generator=g(6), dtype=F64)
+    expected = flow.layers[-1].log_scale.sum().expand(5)
+    torch.testing.assert_close(flow(x)[1], expected)
+
+
+def test_affine_coupling_jacobian_has_the_lecture_structure():
+    """[[I, 0], [dz_B/dx_A, diag(exp(s))]] and det = exp(sum s)."""
+    layer = generic(AffineCoupling(half_mask(D)), 3, 0.5)
+    x = torch.randn(D, generator=g(7), dtype=F64)
+    J = flow_jacobian(layer, x)
+    h = D // 2
+    torch.testing.assert_close(J[:h, :h], torch.eye(h, dtype=F64))
+    assert torch.equal(J[:h, h:], torch.zeros(h, D - h, dtype=F64))
+    s = layer.s_theta(x * layer.mask)[h:]
+    torch.testing.assert_close(J[h:, h:], torch.diag(s.exp()))
+    assert J[h:, :h].abs().min() > 0  # the off-diagonal block mixes
+    torch.testing.assert_close(torch.linalg.det(J), s.sum().exp())
+
+
+def test_masks():
+    assert half_mask(4).tolist() == [1, 1, 0, 0]
+    assert half_mask(5, first=False).tolist() == [0, 0, 1, 1, 1]
+    board = checkerboard_mask(3, 4).reshape(3, 4)
+    assert board.tolist() == [[1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 1, 0]]
+    assert torch.equal(checkerboard_mask(3, 4, 1), 1 - checkerboard_mask(3, 4))
+
+
+def test_alternating_couplings_update_every_coordinate():
+    flow = coupling_flow(8, 2, image_shape=(2, 4))
+    masks = [layer.mask for layer in flow.layers]
+    assert torch.equal(masks[0] + masks[1], torch.ones(8))
+
+
+def test_lu_layer_assembles_its_factors_and_starts_as_a_rotation():
+    layer = LULinear(5, g(8)).double()
+    W = layer.weight().detach()
+    torch.testing.assert_close(W @ W.T, torch.eye(5, dtype=F64))
+    P, L, U = (m.detach() for m in layer.factors())
+    assert torch.equal(torch.triu(L, 1), torch.zeros(5, 5, dtype=F64))
+    assert torch.equal(torch.diagonal(L), torch.ones(5, dtype=F64))
+    assert torch.equal(torch.tril(U, -1), torch.zeros(5, 5, dtype=F64))
+    generic(layer, 9)
+    torch.testing.assert_close(
+        layer.log_abs_det(), torch.linalg.slogdet(layer.weight()).logabsdet
+    )
+
+
+@pytest.mark.parametrize("name", ["NICE stack", "RealNVP stack, permutations"])
+def test_density_integrates_to_one(name):
+    flow = {
+        "NICE stack": lambda: coupling_flow(2, 4, coupling="additive"),
+        "RealNVP stack, permutations": lambda: coupling_flow(
+            2, 4, mixing="lu", generator=g(4)
+        ),
+    }[name]()
+    model = FlowModel(generic(flow, seed=8, scale=0.2))
+    assert grid_mass(
+        model.log_prob, lim=12, resolution=500, dtype=F64
+    ) == pytest.approx(1, abs=2e-3)
+
+
+def test_sampling_then_log_prob_is_consistent():
+    """sample() and log_prob() describe one density. The samples' codes z are
+    standard normal (KS test per coordinate), and a 10 x 10 histogram of the
+    samples matches the probabilities that log_prob gives the same bins (total
+    variation distance); another flow's log_prob does not."""
+    flow = generic(coupling_flow(2, 4), seed=10, scale=0.1)
+    model = FlowModel(flow)
+    wrong = FlowModel(generic(coupling_flow(2, 4), seed=12, scale=0.1))
+    x = model.sample(40000, g(11))
+    with torch.no_grad():
+        z, _ = flow(x)
+    for coordinate in z.T:
+        assert stats.kstest(coordinate.numpy(), stats.norm.cdf).pvalue > 0.01
+    lim = 6.0  # holds all but a fraction of a percent of the mass
+    counts, _, _ = np.histogram2d(
+        x[:, 1].numpy(), x[:, 0].numpy(), bins=10, range=[[-lim, lim]] * 2
+    )
+
+    def bin_probabilities(m):  # fine grid, summed into the 10 x 10 bins
+        xs, p = density_grid(m.log_prob, lim, resolution=200, dtype=F64)
+        mass = p * (xs[1] - xs[0]) ** 2
+        return mass.reshape(10, 20, 10, 20).sum(dim=(1, 3)).numpy()
+
+    frequencies = counts / len(x)
+    tv = 0.5 * np.abs(frequencies - bin_probabilities(model)).sum()
+    tv_wrong = 0.5 * np.abs(frequencies - bin_probabilities(wrong)).sum()
+    assert tv < 0.03
+    assert tv_wrong > 0.1
+
+
+def test_sampling_is_reproducible_with_a_generator():
+    model = FlowModel(generic(coupling_flow(4, 3)))
+    assert torch.equal(model.sample(5, g(3)), model.sample(5, g(3)))
+
+
+# Dequantization -----------------------------------------------------------------
+
+
+def test_logit_transform_log_det_and_range():
+    layer = LogitTransform(3, levels=17, alpha=0.05).double()
+    w = 17 * torch.rand(10, 3, generator=g(12), dtype=F64)
+    v, log_abs_det = layer(w)
+    torch.testing.assert_close(log_abs_det, autograd_log_abs_det(layer, w))
+    torch.testing.assert_close(layer.inverse(v), w)
+
+
+def discrete_model(dequantizer=None, dim=3, levels=4, seed=13, alpha=0.05):
+    flow = generic(coupling_flow(dim, 2), seed=seed, scale=0.2)
+    return DequantizedFlow(flow, levels, dequantizer, alpha=alpha).double()
+
+
+def all_points(dim, levels):
+    grid = torch.cartesian_prod(*[torch.arange(levels, dtype=F64)] * dim)
+    return grid.reshape(-1, dim)
+
+
+def exact_log_probs(model, points, n=60):
+    """log P(x) = log of the integral of p(w) over the cell x + [0, 1)^2, by the
+    midpoint rule on an n x n grid, for each 2-D point x."""
+    offsets = (torch.arange(n, dtype=F64) + 0.5) / n
+    cell = torch.cartesian_prod(offsets, offsets)
+    return torch.stack(
+        [
+            torch.logsumexp(model.continuous_log_prob(x + cell), 0)
+            - math.log(n * n)
+            for x in points
+        ]
+    )
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.05])
+def test_dequantization_bound_is_below_the_exact_discrete_probability(alpha):
+    """P(x) = integral of p over the unit cell above x, by midpoint rule on a
+    fine grid, for every x of {0..3}^2: the bound must lie below log P(x), and the
+    importance-weighted bound between the two. With alpha = 0 the logit maps
+    (0, K) onto R and the P(x) sum to one; with alpha > 0 some mass of p(w) lies
+    outside [0, K]^d and they sum to less: a sub-normalized model, whose NLL
+    is an upper bound on that of its normalized version: still a valid bound.
+    """
+    model = discrete_model(dim=2, levels=4, alpha=alpha)
+    points = all_points(2, 4)
+    with torch.no_grad():
+        exact = exact_log_probs(model, points)
+        bound = torch.stack(
+            [model.log_prob_bound(points, g(k)) for k in range(400)]
+        ).mean(0)
+    # sub-normalized when alpha > 0 (the midpoint rule also misses a little mass
+    # right at the cube's faces, where p(w) has the logit's steep tails)
+    assert 0.5 < exact.exp().sum().item() < 1.01
+    # (with alpha = 0 the midpoint rule is least accurate at the cube's faces)
+    assert (bound <= exact + 0.01).all()
+    bounds = model.nll_bound(points, samples=64, generator=g(1))
+    exact_nll = -exact.mean().item()
+    assert bounds["iw"] <= bounds["elbo"]
+    # the importance-weighted estimate is close to the exact NLL (its bias is
+    # upwards, its noise either way)
+    assert abs(bounds["iw"] - exact_nll) < 0.1 < bounds["elbo"] - exact_nll
+
+
+def test_variational_dequantizer_log_density_matches_autograd():
+    """log q(u | x) = log N(e) - log |det du/de|, with the Jacobian by autograd."""
+    q = generic(VariationalDequantizer(3, levels=4, hidden=16), seed=14)
+    x = torch.tensor([[1.0, 3.0, 0.0]], dtype=F64)
+    e = torch.randn(5, 3, generator=g(15), dtype=F64)
+    for row in e:
+        J = torch.autograd.functional.jacobian(
+            lambda v: q.noise_to_cube(v.unsqueeze(0), x)[0].squeeze(0), row
+        )
+        _, log_abs_det = q.noise_to_cube(row.unsqueeze(0), x)
+        torch.testing.assert_close(log_abs_det[0], torch.linalg.slogdet(J)[1])
+    u, log_q = q(x.expand(2000, 3), g(16))
+    assert ((u > 0) & (u < 1)).all()
+    assert log_q.std() > 0.1  # really not uniform
+
+
+def test_variational_bound_is_valid_too():
+    model = discrete_model(VariationalDequantizer(2, levels=4, hidden=16), dim=2)
+    generic(model.dequantizer, seed=16, scale=0.3)
+    points = all_points(2, 4)
+    with torch.no_grad():
+        exact = exact_log_probs(model, points)
+    bounds = model.nll_bound(points, samples=200, generator=g(2))
+    assert -exact.mean().item() <= bounds["elbo"] + 1e-3
+
+
+def test_the_bound_subtracts_log_q():
+    """log p(x + u) - log q(u | x): with a learned q, log q is not zero."""
+    q = generic(VariationalDequantizer(3, levels=4, hidden=16), seed=18)
+    model = discrete_model(q)
+    x = all_points(3, 4)[::5]
+    u, log_q = q(x, g(19))
+    expected = model.continuous_log_prob(x + u) - log_q
+    torch.testing.assert_close(model.log_prob_bound(x, g(19)), expected)
+    assert log_q.abs().min() > 1e-3
+
+
+def test_discrete_samples_are_levels():
+    model = discrete_model(levels=17)
+    x = model.sample(50, g(17))
+    assert ((x == x.round()) & (x >= 0) & (x <= 16)).all()
+    w = model.sample(50, g(17), discrete=False)
+    assert torch.equal(w.floor().clamp(0, 16), x)
+
+
+def test_independent_pixels_baseline_matches_the_reference_number():
+    result = independent_pixels()
+    assert result.test_nll == pytest.approx(106.47, abs=0.01)
+
+
+# Bad inputs ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (torch.zeros(5), r"shape \(batch, 6\)"),
+        (torch.zeros(5, 4), r"shape \(batch, 6\)"),
+        (torch.full((1, 6), float("nan")), "NaN or infinite"),
+        (torch.zeros(5, 6, dtype=torch.long), "floating-point"),
+    ],
+)
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_bad_inputs_raise_value_error(name, bad, message):
+    flow = LAYERS[name]()
+    with pytest.raises(ValueError, match=message):
+        flow(bad)
+    with pytest.raises(ValueError, match=message.replace("x", "z")):
+        flow.inverse(bad)
+
+
+def test_bad_construction_raises_value_error():
+    with pytest.raises(ValueError, match="dim >= 2"):
+        half_mask(1)
+    with pytest.raises(ValueError, match="parity"):
+        checkerboard_mask(2, 2, parity=2)
+    with pytest.raises(ValueError, match="zeros and ones"):
+        AffineCoupling(torch.tensor([0.5, 1.0]))
+    with pytest.raises(ValueError, match="transform others"):
+        AdditiveCoupling(torch.ones(4))
+    with pytest.raises(ValueError, match="does not hold"):
+        coupling_flow(6, 2, image_shape=(2, 2))
+    with pytest.raises(ValueError, match="mixing"):
+        coupling_flow(4, 2, mixing="shuffle")
+    with pytest.raises(ValueError, match="coupling must be"):
+        coupling_flow(4, 2, coupling="spline")
+    with pytest.raises(ValueError, match="permutation"):
+        Permutation([0, 0, 1])
+    with pytest.raises(ValueError, match="alpha"):
+        LogitTransform(2, 17, alpha=0.5)
+
+
+@pytest.mark.parametrize(
+    "bad", [[[0.5, 1.0, 2.0]], [[-1.0, 0.0, 1.0]], [[17.0, 0.0, 1.0]]]
+)
+def test_dequantized_flow_rejects_non_levels(bad):
+    model = discrete_model(levels=17)
+    with pytest.raises(ValueError, match="integers 0..16"):
+        model.log_prob(torch.tensor(bad, dtype=F64))

@@ -1,0 +1,108 @@
+"""The exercise checks of the coupling chapters accept the reference solutions and
+reject plausible wrong answers with a message that says what is wrong."""
+
+import math
+
+import pytest
+import torch
+
+from lecturecode.exercises import ExerciseFailed
+from lecturecode.exercises import coupling as ex
+
+
+def test_affine_inverse_check_accepts_the_solution():
+    assert ex.check_affine_coupling_inverse(ex.solution_affine_coupling_inverse)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (
+            lambda z, m, s, t: z * m + (1 - m) * (z - t(z * m)) * s(z * m).exp(),
+            "use exp\\(-s\\)",
+        ),
+        (
+            lambda z, m, s, t: (
+                z * m + (1 - m) * (z * torch.exp(-s(z * m)) - t(z * m))
+            ),
+            "subtract t, then divide",
+        ),
+        (lambda z, m, s, t: (z - t(z)) * torch.exp(-s(z)), "only the kept half"),
+        (lambda z, m, s, t: z * m, "z_A only"),
+        (
+            lambda z, m, s, t: (1 - m) * (z - t(z * m)) * torch.exp(-s(z * m)),
+            "x_A must equal",
+        ),
+        (lambda z, m, s, t: z.clone(), "does not map back"),
+        (lambda z, m, s, t: z[:, :3], "expected shape"),
+    ],
+)
+def test_affine_inverse_check_rejects(wrong, message):
+    with pytest.raises(ExerciseFailed, match=message):
+        ex.check_affine_coupling_inverse(wrong)
+
+
+def test_checkerboard_check_accepts_the_solution():
+    assert ex.check_checkerboard(ex.solution_checkerboard)
+
+
+def _grid(h, w):
+    return torch.arange(h).unsqueeze(1), torch.arange(w).unsqueeze(0)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda h, w: 1 - ex.solution_checkerboard(h, w), "top-left pixel"),
+        (
+            lambda h, w: ((sum(_grid(h, w)) % 2) == 0).float(),
+            "flatten it",
+        ),
+        (
+            lambda h, w: ((sum(_grid(h, w)) % 2) == 0).T.flatten().float(),
+            "column-major",
+        ),
+        (
+            lambda h, w: (torch.arange(h * w) // w % 2 == 0).float(),
+            "stripes of rows",
+        ),
+        (lambda h, w: (torch.arange(h * w) % 2 == 0).float(), "stripes of columns"),
+        (lambda h, w: torch.ones(h * w // 2), "expected"),
+    ],
+)
+def test_checkerboard_check_rejects(wrong, message):
+    with pytest.raises(ExerciseFailed, match=message):
+        ex.check_checkerboard(wrong)
+
+
+def test_logit_log_det_check_accepts_the_solution():
+    assert ex.check_logit_log_det(ex.solution_logit_log_det)
+
+
+def _logit_terms(w, k, a):
+    y = a + (1 - 2 * a) * w / k
+    return y, -torch.log(y) - torch.log1p(-y)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (
+            lambda w, k, a: (math.log(1 - 2 * a) + _logit_terms(w, k, a)[1]).sum(1),
+            "-log K",
+        ),
+        (
+            lambda w, k, a: (-math.log(k) + _logit_terms(w, k, a)[1]).sum(1),
+            "log\\(1 - 2 alpha\\)",
+        ),
+        (lambda w, k, a: -ex.solution_logit_log_det(w, k, a), "sign is flipped"),
+        (
+            lambda w, k, a: _logit_terms(w, k, a)[1],
+            "one value per row",
+        ),
+        (lambda w, k, a: ex.solution_logit_log_det(w, k, a) + 1, "differ"),
+    ],
+)
+def test_logit_log_det_check_rejects(wrong, message):
+    with pytest.raises(ExerciseFailed, match=message):
+        ex.check_logit_log_det(wrong)
