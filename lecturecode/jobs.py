@@ -34,7 +34,10 @@ FULL_OUTPUT = ROOT / "book" / "full"
 RESULTS_FILE = "results.json"
 SCHEMA = 1
 # Modules whose import registers jobs; each experiments module registers its own.
-JOB_MODULES = ("lecturecode.experiments.flows",)
+JOB_MODULES = (
+    "lecturecode.experiments.flows",
+    "lecturecode.experiments.autoregressive",
+)
 
 
 @dataclass

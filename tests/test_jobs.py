@@ -6,10 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import matplotlib.pyplot as plt
 import pytest
 
 from lecturecode import jobs
+from lecturecode import results as results_module
 from lecturecode.data import TwoMoons
 from lecturecode.experiments import evaluate
 from lecturecode.flows import FlowModel, LinearFlow
@@ -107,6 +109,9 @@ def test_every_job_runs_at_smoke_scale(tmp_path):
     results = (
         json.loads((tmp_path / "results.json").read_text()) if registered else {}
     )
+    if registered:
+        schema = json.loads(results_module.SCHEMA_FILE.read_text())
+        jsonschema.validate(results, schema)
     for name in registered:
         entry = results["jobs"][name]
         assert entry["records"], f"{name} returned no records"

@@ -198,7 +198,7 @@ def independent_pixels(smoothing: float = 1.0) -> ModelResult:
     nll = -log_p.gather(0, test).sum(1).mean().item()
     return ModelResult(
         model="independent pixels (categorical)",
-        dataset="digits",
+        dataset="grey digits",
         test_nll=nll,
         bits_per_dim=bits_per_dim(nll, train.shape[1]),
         parameters=(LEVELS - 1) * train.shape[1],
@@ -319,7 +319,7 @@ def run_digits(
     dim = digits["test"].shape[1]
     result = ModelResult(
         model=name,
-        dataset="digits",
+        dataset="grey digits",
         test_nll=bounds["iw"],
         bits_per_dim=bits_per_dim(bounds["iw"], dim),
         parameters=count_parameters(model),

@@ -1,0 +1,67 @@
+"""Lecture 18.2.2: the fully visible sigmoid belief network (FVSBN).
+
+Each conditional is a logistic regression on the coordinates before it:
+
+    p(x_i = 1 | x_<i) = sigmoid(sum_{j < i} theta_ij x_j + b_i)          (eq. fvsbn)
+
+with ``j < i`` meaning "before ``i`` in the ordering". The lecture's sum runs to
+``j = i``: then ``x_i`` predicts itself and the product of conditionals is no longer
+a distribution (``include_self=True`` builds that model, for the demonstration).
+"""
+
+import torch
+from torch import nn
+
+from ..runtime import check_batch
+from .base import AutoregressiveModel, ranks
+
+
+def fvsbn_mask(ordering: torch.Tensor, include_self: bool = False) -> torch.Tensor:
+    """``M[i, j] = 1`` when ``x_j`` may enter the conditional of ``x_i``: ``j``
+    strictly before ``i`` in the ordering (or ``j = i`` too, if
+    ``include_self``)."""
+    rank = ranks(ordering)
+    before = rank.unsqueeze(0) < rank.unsqueeze(1)
+    if include_self:
+        before = before | torch.eye(len(rank), dtype=torch.bool)
+    return before.float()
+
+
+class FVSBN(AutoregressiveModel):
+    """eq. fvsbn: ``logits = (theta * M) x + b``, a masked ``D x D`` matrix, so a
+    likelihood evaluation costs ``O(D^2)`` per example."""
+
+    def __init__(self, dim: int, ordering=None, include_self: bool = False):
+        super().__init__(dim, ordering)
+        self.theta = nn.Parameter(torch.zeros(dim, dim))
+        self.b = nn.Parameter(torch.zeros(dim))
+        self.register_buffer("mask", fvsbn_mask(self.ordering, include_self))
+
+    def logits(self, x):
+        check_batch(x, self.dim)
+        return x @ (self.theta * self.mask).T + self.b
+
+
+class IndependentBernoulli(AutoregressiveModel):
+    """The FVSBN with ``theta = 0``: ``p(x_i = 1) = sigmoid(b_i)`` for every
+    coordinate, independent of the others. The baseline every model must beat."""
+
+    def __init__(self, dim: int, ordering=None):
+        super().__init__(dim, ordering)
+        self.b = nn.Parameter(torch.zeros(dim))
+
+    def logits(self, x):
+        check_batch(x, self.dim)
+        return self.b.expand(len(x), -1)
+
+    @classmethod
+    @torch.no_grad()
+    def fit_closed_form(cls, data: torch.Tensor) -> "IndependentBernoulli":
+        """Maximum likelihood with add-one (Laplace) smoothing,
+        ``p_i = (ones_i + 1) / (n + 2)``, so that a pixel never on in training
+        does not get probability zero on test data."""
+        model = cls(data.shape[1])
+        model.check_input(data)
+        p = (data.sum(0) + 1) / (len(data) + 2)
+        model.b.copy_(torch.log(p) - torch.log1p(-p))
+        return model

@@ -1,0 +1,479 @@
+"""Experiments of the autoregressive chapters (lecture 18.2).
+
+Every model is fitted to the binarized digits (``x >= 8``, split rows ``[:1000]``
+/ ``[1000:1350]`` / ``[1350:]``) by :func:`lecturecode.train.fit` and scored by
+its test NLL in nats per image, so the chapters can put them in one table. The
+cost benchmarks time likelihood evaluation and sampling against ``D``; MAF is
+fitted to the 2-D densities of the flow chapters.
+
+Sizes come from :func:`lecturecode.scale.by_scale`. On the CPU the models here
+are small enough that one thread is faster than several, and much faster when
+other jobs share the cores, so training runs single-threaded there.
+"""
+
+import contextlib
+import time
+
+import torch
+
+from ..autoregressive import (
+    FVSBN,
+    MADE,
+    MAF,
+    NADE,
+    IndependentBernoulli,
+    MADEMixture,
+    UntiedNADE,
+    all_binary_vectors,
+    mask_cycling_loss,
+)
+from ..benchmarks import best_seconds
+from ..data import load_digits
+from ..flows import Compose, FlowModel
+from ..jobs import register
+from ..runtime import default_device
+from ..scale import by_scale
+from ..train import FitResult, fit, negative_log_likelihood
+from . import ModelResult, evaluate
+
+DATASET = "binarized digits"
+DIM = 64
+# The pytorch-made reference run (Karpathy's run.py): one hidden layer of 500,
+# batch 100, Adam with learning rate 1e-3 and weight decay 1e-4; on 1000 training
+# images, 1000 epochs are 10,000 steps.
+REFERENCE = {"hidden": 500, "batch_size": 100, "steps": 10_000}
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int, device: torch.device):
+    """Run the block with ``n`` intra-op threads when ``device`` is the CPU."""
+    if device.type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def binary_digits(device=None) -> dict[str, torch.Tensor]:
+    """The train / val / test splits of the binarized digits, on ``device``."""
+    device = device or default_device()
+    return {k: v.to(device) for k, v in load_digits("binary").items()}
+
+
+def train_on_digits(
+    model,
+    name: str,
+    *,
+    steps: int,
+    lr: float,
+    weight_decay: float = 0.0,
+    batch_size: int = 100,
+    seed: int = 0,
+    loss_fn=negative_log_likelihood,
+    **extra,
+) -> tuple[torch.nn.Module, ModelResult]:
+    """Fit ``model`` on the training digits (best validation step kept) and
+    return it with its test record; ``extra`` is stored in the record."""
+    device = default_device()
+    data = binary_digits(device)
+    model = model.to(device)
+    with cpu_threads(1, device):
+        cpu_start = time.process_time()
+        fit_result = fit(
+            model,
+            data["train"],
+            val=data["val"],
+            steps=steps,
+            lr=lr,
+            weight_decay=weight_decay,
+            batch_size=batch_size,
+            loss_fn=loss_fn,
+            seed=seed,
+        )
+        cpu_seconds = time.process_time() - cpu_start
+        result = evaluate(
+            model,
+            name=name,
+            dataset=DATASET,
+            test=data["test"],
+            fit_result=fit_result,
+            seed=seed,
+            dim=DIM,
+            cpu_seconds=cpu_seconds,
+            steps=steps,
+            best_step=fit_result.best_step,
+            val_nll=fit_result.best_val_nll,
+            curve=fit_result,
+            **extra,
+        )
+    return model, result
+
+
+def independent_pixels() -> tuple[IndependentBernoulli, ModelResult]:
+    """The baseline: one Bernoulli per pixel, fitted in closed form."""
+    data = binary_digits(torch.device("cpu"))
+    start = time.perf_counter()
+    model = IndependentBernoulli.fit_closed_form(data["train"])
+    fit_result = FitResult(seconds=time.perf_counter() - start)
+    result = evaluate(
+        model,
+        name="independent pixels",
+        dataset=DATASET,
+        test=data["test"],
+        fit_result=fit_result,
+        seed=0,
+        dim=DIM,
+    )
+    return model, result
+
+
+def train_fvsbn(ordering=None, seed: int = 0, name: str = "FVSBN"):
+    """FVSBN (eq. fvsbn) in the given ordering (raster order by default)."""
+    torch.manual_seed(seed)
+    steps = by_scale(smoke=300, quick=2000, full=4000)
+    return train_on_digits(
+        FVSBN(DIM, ordering),
+        name,
+        steps=steps,
+        lr=3e-2,
+        weight_decay=1e-3,
+        seed=seed,
+    )
+
+
+def train_nade(hidden: int | None = None, seed: int = 0, name: str = "NADE"):
+    """Tied NADE (eq. nade), raster order."""
+    torch.manual_seed(seed)
+    hidden = hidden or by_scale(smoke=50, quick=100, full=100)
+    steps = by_scale(smoke=300, quick=2000, full=4000)
+    return train_on_digits(
+        NADE(DIM, hidden),
+        name,
+        steps=steps,
+        lr=1e-2,
+        weight_decay=1e-3,
+        seed=seed,
+        hidden=hidden,
+    )
+
+
+def train_made(
+    num_masks: int = 1,
+    ordering=None,
+    hidden_sizes=None,
+    seed: int = 0,
+    name: str | None = None,
+):
+    """MADE (eq. made) with one hidden layer. With ``num_masks > 1`` every
+    training step moves to the next mask set (order- and connectivity-agnostic
+    training), and the returned model is the mixture of all sets, the test-time
+    ensemble; it tolerates a larger learning rate than a single mask set, which
+    overfits within a few hundred steps at that rate."""
+    torch.manual_seed(seed)
+    hidden_sizes = hidden_sizes or (500,)
+    made = MADE(
+        DIM, hidden_sizes, ordering=ordering, num_masks=num_masks, seed=seed
+    )
+    steps = by_scale(smoke=300, quick=2500, full=5000)
+    single = num_masks == 1
+    return train_on_digits(
+        made if single else MADEMixture(made),
+        name or ("MADE" if single else f"MADE, mixture of {num_masks} mask sets"),
+        steps=steps,
+        lr=3e-3 if single else 1e-2,
+        weight_decay=1e-3,
+        seed=seed,
+        loss_fn=negative_log_likelihood if single else mask_cycling_loss,
+        hidden_sizes=list(hidden_sizes),
+        num_masks=num_masks,
+    )
+
+
+def train_made_reference(seed: int = 0):
+    """The recipe of the pytorch-made reference run: one hidden layer of 500, one
+    mask set with a random ordering (its default), batch 100, Adam with learning
+    rate 1e-3 and weight decay 1e-4, 1000 epochs of the 1000 training images
+    (10,000 steps), best validation step. (The reference decays its learning rate
+    in steps; we use our loop's cosine schedule.) Its training time is the budget
+    the other models are held to."""
+    torch.manual_seed(seed)
+    steps = by_scale(smoke=300, quick=REFERENCE["steps"], full=REFERENCE["steps"])
+    return train_on_digits(
+        MADE(DIM, (REFERENCE["hidden"],), ordering="random", seed=seed),
+        "MADE, reference recipe",
+        steps=steps,
+        lr=1e-3,
+        weight_decay=1e-4,
+        batch_size=REFERENCE["batch_size"],
+        seed=seed,
+        hidden_sizes=[REFERENCE["hidden"]],
+        num_masks=1,
+    )
+
+
+def made_on_pixels(pixels, num_masks: int, ordering="random", seed: int = 0):
+    """A MADE with ``num_masks`` mask sets trained on a few pixels of the digits
+    (few enough to enumerate every binary vector): for the exhaustive checks of
+    ensembles on a trained model rather than a random one."""
+    torch.manual_seed(seed)
+    data = {k: v[:, pixels] for k, v in load_digits("binary").items()}
+    made = MADE(
+        len(pixels), (64,), ordering=ordering, num_masks=num_masks, seed=seed
+    )
+    with cpu_threads(1, torch.device("cpu")):
+        fit(
+            MADEMixture(made),
+            data["train"],
+            val=data["val"],
+            steps=by_scale(smoke=300, quick=1500, full=1500),
+            lr=1e-2,
+            batch_size=100,
+            loss_fn=mask_cycling_loss,
+            seed=seed,
+        )
+    return made.double(), data
+
+
+def exact_kl_fit(model, target_log_p: torch.Tensor, steps: int | None = None):
+    """Fit ``model`` to a distribution on ``{0,1}^D`` given by its log-probability
+    on all ``2^D`` vectors (in the order of ``all_binary_vectors``), minimizing
+    the exact ``KL(p || q) = sum_x p(x) (log p(x) - log q(x))`` with L-BFGS in
+    float64. Returns the KL in nats at the end. For an FVSBN the objective is
+    convex in the parameters, so this is the best the model can do."""
+    steps = steps or by_scale(smoke=100, quick=300, full=300)
+    model = model.double()
+    x = all_binary_vectors(model.dim)
+    p = target_log_p.double().exp()
+    optimizer = torch.optim.LBFGS(
+        model.parameters(),
+        lr=1,
+        max_iter=steps,
+        history_size=50,
+        tolerance_grad=1e-12,
+        tolerance_change=1e-14,
+        line_search_fn="strong_wolfe",
+    )
+
+    def closure():
+        optimizer.zero_grad()
+        loss = -(p * model.log_prob(x)).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    with torch.no_grad():
+        log_q = model.log_prob(x)
+        return (p * (target_log_p.double() - log_q)).sum().item()
+
+
+# The cost of evaluation and sampling against D ---------------------------------
+
+
+COST_MODELS = {
+    "FVSBN": lambda dim, hidden: FVSBN(dim),
+    "NADE, untied": lambda dim, hidden: UntiedNADE(dim, hidden),
+    "NADE, tied": lambda dim, hidden: NADE(dim, hidden),
+    "MADE": lambda dim, hidden: MADE(dim, (hidden,)),
+}
+
+
+@torch.no_grad()
+def evaluation_seconds(
+    dims, hidden: int, batch_size: int, repeats: int = 5, models=None
+) -> dict[str, list[float]]:
+    """Seconds of one ``log_prob`` call on a batch (fastest of ``repeats``), per
+    model and ``D``."""
+    return _cost(
+        dims,
+        hidden,
+        models,
+        lambda model, x: model.log_prob(x),
+        batch_size,
+        repeats,
+    )
+
+
+@torch.no_grad()
+def sampling_seconds(
+    dims, hidden: int, n: int, repeats: int = 3, models=None
+) -> dict[str, list[float]]:
+    """Seconds to draw ``n`` samples (fastest of ``repeats``), per model and
+    ``D``: ``D`` sequential passes (NADE's sampler updates its running
+    pre-activation)."""
+    return _cost(
+        dims, hidden, models, lambda model, x: model.sample(len(x)), n, repeats
+    )
+
+
+def _cost(dims, hidden, models, operation, batch_size, repeats):
+    generator = torch.Generator().manual_seed(0)
+    seconds = {}
+    with cpu_threads(1, torch.device("cpu")):
+        for name in models or COST_MODELS:
+            seconds[name] = []
+            for dim in dims:
+                model = COST_MODELS[name](dim, hidden).eval()
+                x = torch.randint(0, 2, (batch_size, dim), generator=generator)
+                x = x.to(torch.get_default_dtype())
+                seconds[name].append(
+                    best_seconds(lambda m=model, x=x: operation(m, x), repeats)
+                )
+    return seconds
+
+
+# MAF on the 2-D densities --------------------------------------------------------
+
+RING_STD = 0.1  # wider modes than the GAN chapter's ring, as in the flow chapters
+
+
+def toy_datasets(n_train: int, n_val: int = 2000, n_test: int = 5000, seed=0):
+    """Two moons, a ring of 8 Gaussians and a checkerboard, with train / val /
+    test samples from one seeded generator."""
+    from ..data import Checkerboard, RingOfGaussians, TwoMoons
+
+    generator = torch.Generator().manual_seed(seed)
+    data = {}
+    for density in (TwoMoons(), RingOfGaussians(std=RING_STD), Checkerboard()):
+        parts = [density.sample(n, generator) for n in (n_train, n_val, n_test)]
+        data[density.name] = dict(zip(("train", "val", "test"), parts, strict=True))
+        data[density.name]["density"] = density
+    return data
+
+
+def maf_flow(dim: int, layers: int, hidden_sizes) -> Compose:
+    """``layers`` MAF layers whose orderings alternate between natural and
+    reversed, so every coordinate gets to condition on every other."""
+    reverse = torch.arange(dim).flip(0)
+    return Compose(
+        *[
+            MAF(dim, hidden_sizes, ordering=reverse if k % 2 else None, seed=k)
+            for k in range(layers)
+        ]
+    )
+
+
+def train_maf_2d(data: dict, seed: int = 0, layers=None, hidden_sizes=None):
+    """Fit a MAF to each 2-D data set of :func:`toy_datasets`. Returns
+    ``{name: (model, result)}``; where the true density is known the record's
+    ``extra["gap"]`` is the test NLL minus the entropy on the same points."""
+    layers = layers or by_scale(smoke=4, quick=8, full=8)
+    hidden_sizes = hidden_sizes or by_scale(
+        smoke=(32, 32), quick=(64, 64), full=(128, 128)
+    )
+    steps = by_scale(smoke=400, quick=4000, full=10000)
+    fitted = {}
+    device = default_device()
+    for name, parts in data.items():
+        torch.manual_seed(seed)
+        model = FlowModel(maf_flow(2, layers, hidden_sizes)).to(device)
+        with cpu_threads(1, device):
+            fit_result = fit(
+                model,
+                parts["train"].to(device),
+                val=parts["val"].to(device),
+                steps=steps,
+                batch_size=256,
+                lr=3e-3,
+                seed=seed,
+            )
+        test = parts["test"].to(device)
+        result = evaluate(
+            model,
+            name=f"MAF, {layers} layers",
+            dataset=name,
+            test=test,
+            fit_result=fit_result,
+            seed=seed,
+            curve=fit_result,
+        )
+        density = parts["density"]
+        if hasattr(density, "log_prob"):
+            entropy = -density.log_prob(parts["test"].double()).mean().item()
+            result.extra["gap"] = result.test_nll - entropy
+            result.extra["test_entropy"] = entropy
+        fitted[name] = (model, result)
+    return fitted
+
+
+@torch.no_grad()
+def maf_direction_seconds(dims, hidden: int, n: int, repeats: int = 3) -> dict:
+    """Seconds (fastest of ``repeats``) of one MAF layer's density pass
+    (``x -> z``, one call of the network) and of its sampling pass (``z -> x``,
+    ``D`` calls)."""
+    seconds = {"density (x to z)": [], "sampling (z to x)": []}
+    generator = torch.Generator().manual_seed(0)
+    with cpu_threads(1, torch.device("cpu")):
+        for dim in dims:
+            layer = MAF(dim, (hidden,)).eval()
+            x = torch.randn(n, dim, generator=generator)
+            seconds["density (x to z)"].append(
+                best_seconds(lambda layer=layer, x=x: layer(x), repeats)
+            )
+            seconds["sampling (z to x)"].append(
+                best_seconds(lambda layer=layer, x=x: layer.inverse(x), repeats)
+            )
+    return seconds
+
+
+# The full-scale job ---------------------------------------------------------------
+
+
+@register(
+    "autoregressive",
+    chapter="book/autoregressive/comparison",
+    description="independent pixels, FVSBN, NADE, MADE (one mask set, mixture of "
+    "8, reference recipe) on the binarized digits; MAF on the 2-D densities",
+)
+def full_scale_job(context) -> list[ModelResult]:
+    """Train what the comparison and MAF chapters train, at the runner's scale;
+    save the digit samples of every model and the MAF densities."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import image_grid, plot_density, plot_samples
+
+    seed = context.seed
+    trained = {
+        "independent pixels": independent_pixels(),
+        "FVSBN": train_fvsbn(seed=seed),
+        "NADE": train_nade(seed=seed),
+        "MADE, one mask set": train_made(seed=seed, name="MADE, one mask set"),
+        "MADE, mixture of 8 mask sets": train_made(
+            num_masks=8, ordering="random", seed=seed
+        ),
+        "MADE, reference recipe": train_made_reference(seed=seed),
+    }
+    records = [result for _, result in trained.values()]
+
+    generator = torch.Generator().manual_seed(seed)
+    test_images = load_digits("binary")["test"][:10]
+    rows = len(trained) + 1
+    fig, axes = plt.subplots(rows, 1, figsize=(7, 1.05 * rows))
+    image_grid(test_images, columns=10, ax=axes[0])
+    axes[0].set_title("data", fontsize=9)
+    for ax, (name, (model, result)) in zip(axes[1:], trained.items(), strict=True):
+        image_grid(model.cpu().sample(10, generator), columns=10, ax=ax)
+        ax.set_title(f"{name}: test NLL {result.test_nll:.2f} nats", fontsize=9)
+    fig.tight_layout()
+    context.savefig(fig, "digit_samples")
+    plt.close(fig)
+
+    n_train = by_scale(smoke=5000, quick=20000, full=50000)
+    data = toy_datasets(n_train, seed=seed)
+    fitted = train_maf_2d(data, seed=seed)
+    fig, axes = plt.subplots(2, len(fitted), figsize=(10, 6.6))
+    for column, (name, (model, result)) in enumerate(fitted.items()):
+        plot_samples(axes[0, column], data[name]["test"], 3, f"data: {name}")
+        plot_density(
+            axes[1, column],
+            model.cpu().log_prob,
+            3,
+            f"MAF, NLL {result.test_nll:.2f}",
+        )
+        records.append(result)
+    context.savefig(fig, "maf_densities")
+    plt.close(fig)
+    return records

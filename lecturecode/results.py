@@ -1,0 +1,204 @@
+"""The results file, as the results chapter shows it.
+
+``python -m lecturecode figures --scale full`` (the GPU job) writes
+``book/full/results.json``. Until a full-scale run has been committed, the chapter
+shows a run of the same command at the quick scale, ``book/quick/results.json``, and
+says so; ``LECTURE_RESULTS=<folder>`` points it at any other run.
+"""
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .jobs import FULL_OUTPUT, RESULTS_FILE, ROOT, read_results
+
+QUICK_OUTPUT = ROOT / "book" / "quick"
+ENV_VAR = "LECTURE_RESULTS"
+# JSON Schema of the results file (the tests validate every run against it).
+SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
+
+
+def results_dir() -> Path:
+    """The folder whose ``results.json`` the book shows: ``$LECTURE_RESULTS``, else
+    the full-scale run, else the quick-scale one."""
+    if os.environ.get(ENV_VAR):
+        candidates = [Path(os.environ[ENV_VAR])]
+    else:
+        candidates = [FULL_OUTPUT, QUICK_OUTPUT]
+    for folder in candidates:
+        if (folder / RESULTS_FILE).exists():
+            return folder
+    raise FileNotFoundError(
+        f"no {RESULTS_FILE} in {', '.join(map(str, candidates))}: run "
+        "`python -m lecturecode figures --scale full` (on a GPU) first"
+    )
+
+
+def load_results(folder: Path | None = None) -> dict:
+    return read_results(folder or results_dir())
+
+
+def likelihood_records(results: dict) -> list[dict]:
+    """Records with a test NLL, tagged with their job, by data set and NLL."""
+    rows = []
+    for job, entry in results["jobs"].items():
+        for record in entry["records"]:
+            nll = record.get("test_nll")
+            if isinstance(nll, int | float) and math.isfinite(nll):
+                rows.append({**record, "job": job})
+    return sorted(rows, key=lambda r: (r["dataset"], r["test_nll"]))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A number we did not produce: published, or measured on our split with a
+    reference implementation. ``source`` is a bibliography key."""
+
+    model: str
+    dataset: str
+    test_nll: float
+    source: str
+    note: str = ""
+
+
+BINARIZED_MNIST = "binarized MNIST (28 x 28)"
+
+# Test NLL in nats per image, from the papers' tables.
+PUBLISHED = (
+    Reference("FVSBN", BINARIZED_MNIST, 97.45, "larochelle2011nade"),
+    Reference("NADE", BINARIZED_MNIST, 88.86, "larochelle2011nade"),
+    Reference(
+        "MADE, 1 hidden layer, 1 mask", BINARIZED_MNIST, 88.40, "germain2015made"
+    ),
+    Reference(
+        "MADE, 2 hidden layers, 32 masks", BINARIZED_MNIST, 86.64, "germain2015made"
+    ),
+    Reference("PixelCNN", BINARIZED_MNIST, 81.30, "vandenoord2016pixelrnn"),
+    Reference(
+        "PixelRNN (Diagonal BiLSTM, 7 layers)",
+        BINARIZED_MNIST,
+        79.20,
+        "vandenoord2016pixelrnn",
+    ),
+)
+
+# Reference implementations run by the book's team on exactly our digits splits.
+PEERS = (
+    Reference("independent pixels", "binarized digits", 24.91, "team"),
+    Reference("FVSBN (logistic regressions)", "binarized digits", 18.44, "team"),
+    Reference(
+        "MADE, `pytorch-made`, 1 mask",
+        "binarized digits",
+        18.02,
+        "karpathy2018made",
+        "one hidden layer of 500, 1000 epochs",
+    ),
+    Reference(
+        "MADE, `pytorch-made`, 32-mask ensemble",
+        "binarized digits",
+        18.19,
+        "karpathy2018made",
+        "averages logits, not probabilities",
+    ),
+    Reference(
+        "RealNVP, *Deep Generative Modeling* code",
+        "grey digits",
+        167.0,
+        "tomczak2022deep",
+        "8 couplings; about 167, bound counted in full",
+    ),
+    Reference(
+        "autoregressive (causal 1-D convolutions), *Deep Generative Modeling* code",
+        "grey digits",
+        86.34,
+        "tomczak2022deep",
+    ),
+)
+
+
+def _cell(value, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value).replace("|", "\\|")
+
+
+def markdown_table(header: list[str], rows: list[list]) -> str:
+    """A MyST table; numbers formatted, ``None`` shown as a dash."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def likelihood_table(results: dict) -> str:
+    """One row per likelihood model and data set, with a link to its chapter."""
+    rows = [
+        [
+            r["dataset"],
+            r["model"],
+            r["test_nll"],
+            r.get("bits_per_dim"),
+            r.get("parameters"),
+            r.get("train_seconds"),
+            f"{{doc}}`/{results['jobs'][r['job']]['chapter']}`",
+        ]
+        for r in likelihood_records(results)
+    ]
+    header = [
+        "data set",
+        "model",
+        "test NLL (nats)",
+        "bits/dim",
+        "parameters",
+        "training (s)",
+        "chapter",
+    ]
+    return markdown_table(header, rows)
+
+
+def references_table(references, pixels: int | None = None) -> str:
+    """Peer or published numbers and sources; bits/dim given ``pixels``."""
+    rows = []
+    for ref in references:
+        source = (
+            "measured by the book's team"
+            if ref.source == "team"
+            else (f"{{cite:t}}`{ref.source}`")
+        )
+        row = [ref.dataset, ref.model, ref.test_nll]
+        if pixels:
+            row.append(ref.test_nll / (pixels * math.log(2)))
+        rows.append([*row, source, ref.note or "–"])
+    header = ["data set", "model", "test NLL (nats)"]
+    header += ["bits/dim"] if pixels else []
+    return markdown_table(header + ["source", "note"], rows)
+
+
+def jobs_table(results: dict) -> str:
+    """What each job cost, where it ran, and from which revision of the code."""
+    rows = [
+        [
+            name,
+            entry["scale"],
+            entry["device_name"],
+            entry["seconds"],
+            len(entry["records"]),
+            entry["git_revision"][:12],
+            entry["finished"],
+        ]
+        for name, entry in results["jobs"].items()
+    ]
+    header = [
+        "job",
+        "scale",
+        "device",
+        "wall time (s)",
+        "records",
+        "revision",
+        "finished (UTC)",
+    ]
+    return markdown_table(header, rows)
