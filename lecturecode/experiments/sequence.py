@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 
 from ..data.text import TextData, chunk, load_python_docs
+from ..jobs import register
 from ..runtime import count_parameters, default_device
 from ..scale import by_scale, current_scale
 from ..sequence import (
@@ -215,7 +216,7 @@ def train_adding(
     hidden: int | None = None,
     max_steps: int | None = None,
     lr: float | None = None,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     test_size: int | None = None,
 ):
     """Train on freshly generated batches (Adam, gradient clipping at norm 1)
@@ -223,7 +224,8 @@ def train_adding(
     sequences all solved, or ``max_steps``; then test on new sequences.
     Returns the model and its :class:`AddingResult`."""
     hidden = hidden or by_scale(smoke=16, quick=32, full=64)
-    max_steps = max_steps or by_scale(smoke=400, quick=2500, full=6000)
+    max_steps = max_steps or by_scale(smoke=400, quick=2500, full=3000)
+    batch_size = batch_size or by_scale(smoke=32, quick=32, full=128)
     lr = lr or by_scale(smoke=1e-2, quick=3e-3, full=3e-3)
     test_size = test_size or by_scale(smoke=500, quick=1000, full=2560)
     torch.manual_seed(seed)
@@ -267,7 +269,7 @@ def adding_sweep(lengths=None, seeds=None, kinds=("rnn", "lstm")):
     (for the gradient measurements)."""
     lengths = lengths or by_scale(smoke=(5, 10, 20), quick=(10, 25, 50),
                                   full=(50, 100, 200))
-    seeds = seeds or by_scale(smoke=(0,), quick=(0, 1), full=(0, 1, 2))
+    seeds = seeds or by_scale(smoke=(0,), quick=(0, 1), full=(0, 1))
     results, models = [], {}
     for kind in kinds:
         for T in lengths:
@@ -340,3 +342,115 @@ def clipping_run(
         run.losses.append(loss.item())
         run.grad_norms.append(norm.item())
     return run
+
+
+# The full-scale job ---------------------------------------------------------------
+
+
+def _adding_record(result: AddingResult, device: str) -> dict:
+    """An adding-problem run as a results-file record: no likelihood (the task is
+    a regression); the success rate and the error go in ``extra``."""
+    return {
+        "model": result.model,
+        "dataset": f"adding problem, T = {result.T}",
+        "test_nll": None,
+        "bits_per_dim": None,
+        "parameters": result.parameters,
+        "train_seconds": result.train_seconds,
+        "device": device,
+        "seed": result.seed,
+        "scale": result.scale,
+        "extra": {
+            "success_rate": result.success_rate,
+            "test_mse": result.test_mse,
+            "steps": result.steps,
+            "sequences_seen": result.sequences_seen,
+            **result.extra,
+        },
+    }
+
+
+@register(
+    "sequence",
+    chapter="book/sequence/char_language_model",
+    description="n-grams, RNN and LSTM character models on the Python docs; "
+    "the adding problem for RNN and LSTM; lecture's LSTM vs nn.LSTM speed",
+)
+def full_scale_job(context) -> list:
+    """Train what the character-model and LSTM chapters train, at the runner's
+    scale, and time the lecture's LSTM against ``nn.LSTM`` on the job's device.
+    Saves the validation curves, the adding-problem success rates and samples."""
+    import matplotlib.pyplot as plt
+
+    from ..sequence.speed import training_step_seconds
+
+    seed, device = context.seed, str(context.device)
+    data = char_data()
+    ngrams, _ = ngram_baselines(data)
+    trained = {k: train_char_model(k, data, seed=seed) for k in ("rnn", "lstm")}
+    records = [*ngrams, *(result for _, result in trained.values())]
+
+    lstm_model = trained["lstm"][0].cpu().eval()
+    generator = torch.Generator().manual_seed(seed)
+    samples = {
+        str(t): data.text.decode(lstm_model.sample(1, 400, generator, t)[0])
+        for t in (0.5, 0.8, 1.0)
+    }
+    trained["lstm"][1].extra["samples"] = samples
+    best_ngram = min(ngrams, key=lambda r: r.extra["val_bpc"])
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    for name, (_, r) in trained.items():
+        ax.plot(r.extra["curve_steps"], r.extra["curve_val_bpc"], "o-", ms=3,
+                label=f"{name.upper()}, test {r.bits_per_dim:.3f} bpc")
+    ax.axhline(best_ngram.extra["val_bpc"], color="0.4", ls="--",
+               label=f"{best_ngram.model}, test {best_ngram.bits_per_dim:.3f} bpc")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("validation bits per character")
+    ax.legend(frameon=False)
+    context.savefig(fig, "char_model_curves")
+    plt.close(fig)
+
+    # the chapter's seeds (0, 1, ...), shifted by the job's seed
+    seeds = tuple(seed + k for k in range(by_scale(smoke=1, quick=2, full=2)))
+    results, _ = adding_sweep(seeds=seeds)
+    records += [_adding_record(r, device) for r in results]
+    lengths = sorted({r.T for r in results})
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for k, model in enumerate(("RNN", "LSTM")):
+        rates = [[100 * r.success_rate for r in results
+                  if r.model == model and r.T == T] for T in lengths]
+        for T, values in zip(lengths, rates, strict=True):
+            ax.plot([T] * len(values), values, "o", color=f"C{k}", alpha=0.6)
+        ax.plot(lengths, [sum(v) / len(v) for v in rates], "-", color=f"C{k}",
+                label=model)
+    ax.axhline(100 * chance_success_rate(lengths[-1], n=20_000), color="0.5",
+               ls=":", label="chance")
+    ax.axhline(90, color="0.5", ls="--", lw=0.8)
+    ax.set_xscale("log")
+    ax.minorticks_off()
+    ax.set_xticks(lengths, [str(T) for T in lengths])
+    ax.set_xlabel("minimal sequence length $T$")
+    ax.set_ylabel("test sequences solved (%)")
+    ax.legend(frameon=False)
+    context.savefig(fig, "adding_success")
+    plt.close(fig)
+
+    # The lecture's LSTM against nn.LSTM: one training step, batch 32, T = 100.
+    batch, T, H = 32, 100, 128
+    ours = LSTM(101, H).to(context.device)
+    literal = training_step_seconds(ours, batch, T)
+    compiled = training_step_seconds(lstm_to_torch(ours), batch, T)
+    timing = {
+        "model": "LSTM: the lecture's loop against nn.LSTM",
+        "dataset": f"timing, batch {batch}, T = {T}, H = {H}",
+        "test_nll": None,
+        "bits_per_dim": None,
+        "parameters": count_parameters(ours),
+        "train_seconds": None,
+        "device": device,
+        "seed": seed,
+        "scale": current_scale(),
+        "extra": {"literal_ms": 1000 * literal, "torch_ms": 1000 * compiled,
+                  "ratio": literal / compiled},
+    }
+    return [*records, timing]

@@ -4,7 +4,7 @@ the device to finish, so the times are those of the work, not of its launch."""
 
 import torch
 
-from ..benchmarks import median_seconds
+from ..benchmarks import best_seconds
 
 
 def _synchronized(fn, device: torch.device):
@@ -20,8 +20,9 @@ def _synchronized(fn, device: torch.device):
 
 def log_prob_seconds(model, lengths, batch: int = 1, repeats: int = 5,
                      seed: int = 0) -> list[float]:
-    """Median time of one ``model.log_prob`` of ``batch`` random sequences, for
-    each length: the cost of evaluating a likelihood."""
+    """Seconds of one ``model.log_prob`` of ``batch`` random sequences (best of
+    ``repeats``, :func:`~lecturecode.benchmarks.best_seconds`), for each length:
+    the cost of evaluating a likelihood."""
     generator = torch.Generator().manual_seed(seed)
     device = model._anchor.device
     seconds = []
@@ -30,14 +31,15 @@ def log_prob_seconds(model, lengths, batch: int = 1, repeats: int = 5,
             x = torch.randint(model.vocab_size, (batch, T), generator=generator)
             x = x.to(device)
             run = _synchronized(lambda x=x: model.log_prob(x), device)
-            seconds.append(median_seconds(run, repeats))
+            seconds.append(best_seconds(run, repeats))
     return seconds
 
 
 def training_step_seconds(recurrence, batch: int, T: int, repeats: int = 5,
                           seed: int = 0) -> float:
-    """Median time of a forward and backward pass of ``recurrence`` over inputs
-    ``(batch, T, input_size)``: the cost of one step of training."""
+    """Seconds of a forward and backward pass of ``recurrence`` over inputs
+    ``(batch, T, input_size)`` (best of ``repeats``,
+    :func:`~lecturecode.benchmarks.best_seconds`): the cost of one training step."""
     generator = torch.Generator().manual_seed(seed)
     parameter = next(recurrence.parameters())
     x = torch.randn(batch, T, recurrence.input_size, generator=generator)
@@ -47,4 +49,4 @@ def training_step_seconds(recurrence, batch: int, T: int, repeats: int = 5,
         recurrence.zero_grad(set_to_none=True)
         recurrence(x)[0].square().mean().backward()
 
-    return median_seconds(_synchronized(step, parameter.device), repeats)
+    return best_seconds(_synchronized(step, parameter.device), repeats)
