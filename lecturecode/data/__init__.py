@@ -1,7 +1,8 @@
-"""Data that needs no download: 2-D densities generated in code and scikit-learn's
-digits."""
+"""Data that needs no download: 2-D densities generated in code, scikit-learn's
+digits, and the text of Python's own documentation."""
 
 from .digits import LEVELS, SHAPE, SPLITS, load_digits
+from .text import TextData, chunk, load_python_docs
 from .toy2d import (
     Checkerboard,
     CorrelatedGaussian,
@@ -21,7 +22,10 @@ __all__ = [
     "GaussianMixture",
     "GridOfGaussians",
     "RingOfGaussians",
+    "TextData",
     "TwoMoons",
+    "chunk",
     "load_digits",
+    "load_python_docs",
     "monte_carlo_entropy",
 ]

@@ -1,0 +1,456 @@
+"""Experiments of the recurrent-network chapters (lecture 18.3): the character
+language model on the Python documentation, the adding problem, and gradient
+clipping. Sizes come from ``by_scale``; the full-scale job calls the same
+functions under ``LECTURE_SCALE=full``.
+"""
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import torch
+
+from ..data.text import TextData, chunk, load_python_docs
+from ..jobs import register
+from ..runtime import count_parameters, default_device
+from ..scale import by_scale, current_scale
+from ..sequence import (
+    LSTM,
+    RNN,
+    SequenceRegressor,
+    adding_problem,
+    fit_ngram,
+    lstm_language_model,
+    lstm_to_torch,
+    rnn_language_model,
+    rnn_to_torch,
+    scaled_orthogonal,
+    solved,
+)
+from ..train import fit, mean_nll
+from . import ModelResult, evaluate
+
+# The character language model ------------------------------------------------
+
+
+@dataclass
+class CharData:
+    """The corpus cut into rows of ``length`` characters for each split."""
+
+    text: TextData
+    length: int
+    train: torch.Tensor
+    val: torch.Tensor
+    test: torch.Tensor
+
+
+def char_data(length: int | None = None, fraction: float | None = None) -> CharData:
+    """The Python documentation in rows of ``length`` characters (training rows
+    overlap by half, so that every character is also seen late in a row).
+
+    ``fraction`` keeps only the start of each split: the smoke scale's small
+    corpus.
+    """
+    length = length or by_scale(smoke=64, quick=64, full=256)
+    fraction = fraction or by_scale(smoke=0.15, quick=1.0, full=1.0)
+    text = load_python_docs()
+
+    def part(tokens):
+        return tokens[: int(len(tokens) * fraction)]
+
+    train = part(text.train)
+    rows = torch.cat([chunk(train, length), chunk(train[length // 2 :], length)])
+    return CharData(
+        text, length, rows, chunk(part(text.val), length), chunk(part(text.test),
+                                                                 length)
+    )
+
+
+def bits_per_char(model, rows: torch.Tensor) -> float:
+    """Average ``-log2 p(x)`` per character over rows of characters."""
+    return mean_nll(model, rows, batch_size=256) / (rows.shape[1] * math.log(2))
+
+
+def ngram_baselines(data: CharData, orders=(1, 2, 3, 4, 5)):
+    """Kneser-Ney n-grams fitted to the training rows, for each order ``n``:
+    their :class:`ModelResult` records (bits per character in ``bits_per_dim``)
+    and the fitted models."""
+    results, models = [], []
+    for n in orders:
+        start = time.perf_counter()
+        model = fit_ngram(data.train, data.text.vocab_size, n)
+        seconds = time.perf_counter() - start
+        test_bpc = bits_per_char(model, data.test)
+        results.append(
+            ModelResult(
+                model=f"{n}-gram",
+                dataset="python docs",
+                test_nll=test_bpc * data.length * math.log(2),
+                bits_per_dim=test_bpc,
+                parameters=model.stored_counts,
+                train_seconds=seconds,
+                device="cpu",
+                seed=0,
+                scale=current_scale(),
+                extra={"val_bpc": bits_per_char(model, data.val), "n": n},
+            )
+        )
+        models.append(model)
+    return results, models
+
+
+def train_char_model(
+    kind: str,
+    data: CharData,
+    *,
+    hidden: int | None = None,
+    steps: int | None = None,
+    seed: int = 0,
+):
+    """Train an ``"rnn"`` or ``"lstm"`` character model (PyTorch's recurrences,
+    the ones shown equal to the lecture's) and return it with its
+    :class:`ModelResult`: bits per character in ``bits_per_dim`` (test) and
+    ``extra["val_bpc"]``."""
+    hidden = hidden or by_scale(smoke=32, quick=128, full=512)
+    steps = steps or by_scale(smoke=150, quick=1000, full=5000)
+    dropout = by_scale(smoke=0.0, quick=0.0, full=0.25)  # on h_i, before W_hy
+    make = {"rnn": rnn_language_model, "lstm": lstm_language_model}[kind]
+    torch.manual_seed(seed)
+    model = make(data.text.vocab_size, hidden, dropout=dropout)
+    model = model.to(default_device())
+    result = fit(
+        model,
+        data.train,
+        val=data.val,
+        steps=steps,
+        batch_size=by_scale(smoke=32, quick=32, full=64),
+        lr=by_scale(smoke=1e-2, quick=5e-3, full=2e-3),
+        clip_grad_norm=1.0,
+        seed=seed,
+    )
+    record = evaluate(
+        model,
+        name=kind.upper(),
+        dataset="python docs",
+        test=data.test,
+        fit_result=result,
+        seed=seed,
+        dim=data.length,
+        val_bpc=bits_per_char(model, data.val),
+        hidden=hidden,
+        steps=steps,
+        dropout=dropout,
+        curve_steps=result.steps,
+        curve_val_bpc=[v / (data.length * math.log(2)) for v in result.val_nll],
+    )
+    return model, record
+
+
+# The adding problem --------------------------------------------------------------
+
+
+@dataclass
+class AddingResult:
+    """One model trained on the adding problem at one minimal length ``T``."""
+
+    model: str
+    T: int
+    seed: int
+    success_rate: float  # share of test sequences with |error| < 0.04
+    test_mse: float
+    steps: int  # optimizer steps taken (training stops early once solved)
+    sequences_seen: int
+    parameters: int
+    train_seconds: float
+    scale: str
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def adding_model(kind: str, hidden: int, forget_bias: float = 3.0):
+    """The adding problem's regressor, each recurrence with its standard start.
+
+    ``"rnn"``: the lecture's bias-free tanh RNN with ``W_hh`` orthogonal (spectral
+    radius 1: at the start gradients neither vanish nor explode). ``"lstm"``: the
+    forget gate starts open, ``b_f = forget_bias``, so ``f = sigma(3) = 0.95`` is
+    close to the original LSTM's constant carousel (``f = 1``). Both then run as
+    PyTorch's ``nn.RNN`` / ``nn.LSTM``, shown equal to the lecture's.
+    """
+    if kind == "rnn":
+        rnn = RNN(2, hidden)
+        with torch.no_grad():
+            rnn.W_hh.copy_(scaled_orthogonal(hidden, 1.0))
+        recurrence = rnn_to_torch(rnn)
+    elif kind == "lstm":
+        lstm = LSTM(2, hidden)
+        with torch.no_grad():
+            lstm.b_f.fill_(forget_bias)
+        recurrence = lstm_to_torch(lstm)
+    else:
+        raise ValueError(f"kind must be 'rnn' or 'lstm', got {kind!r}")
+    return SequenceRegressor(recurrence)
+
+
+@torch.no_grad()
+def adding_test(model, T: int, n: int, seed: int) -> tuple[float, float]:
+    """Success rate and mean squared error on ``n`` fresh test sequences."""
+    generator = torch.Generator().manual_seed(10_000 + seed)
+    device = next(model.parameters()).device
+    hits, squared, done = 0, 0.0, 0
+    while done < n:
+        x, y = adding_problem(min(500, n - done), T, generator)
+        prediction = model(x.to(device)).cpu()
+        hits += solved(prediction, y).sum().item()
+        squared += (prediction - y).pow(2).sum().item()
+        done += len(y)
+    return hits / n, squared / n
+
+
+def train_adding(
+    kind: str,
+    T: int,
+    seed: int = 0,
+    *,
+    hidden: int | None = None,
+    max_steps: int | None = None,
+    lr: float | None = None,
+    batch_size: int | None = None,
+    test_size: int | None = None,
+):
+    """Train on freshly generated batches (Adam, gradient clipping at norm 1)
+    until the paper's stopping rule holds, the 2,000 most recent training
+    sequences all solved, or ``max_steps``; then test on new sequences.
+    Returns the model and its :class:`AddingResult`."""
+    hidden = hidden or by_scale(smoke=16, quick=32, full=64)
+    max_steps = max_steps or by_scale(smoke=400, quick=2500, full=3000)
+    batch_size = batch_size or by_scale(smoke=32, quick=32, full=128)
+    lr = lr or by_scale(smoke=1e-2, quick=3e-3, full=3e-3)
+    test_size = test_size or by_scale(smoke=500, quick=1000, full=2560)
+    torch.manual_seed(seed)
+    device = default_device()
+    model = adding_model(kind, hidden).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    recent, needed, steps = [], math.ceil(2000 / batch_size), 0
+    start = time.perf_counter()
+    while steps < max_steps and not (len(recent) == needed and all(recent)):
+        x, y = adding_problem(batch_size, T, generator)
+        prediction = model(x.to(device))
+        loss = (prediction - y.to(device)).pow(2).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        steps += 1
+        batch_solved = solved(prediction.detach().cpu(), y).all().item()
+        recent = [*recent, batch_solved][-needed:]
+    seconds = time.perf_counter() - start
+    success, mse = adding_test(model.eval(), T, test_size, seed)
+    return model, AddingResult(
+        model=kind.upper(),
+        T=T,
+        seed=seed,
+        success_rate=success,
+        test_mse=mse,
+        steps=steps,
+        sequences_seen=steps * batch_size,
+        parameters=count_parameters(model),
+        train_seconds=seconds,
+        scale=current_scale(),
+        extra={"hidden": hidden, "lr": lr},
+    )
+
+
+def adding_sweep(lengths=None, seeds=None, kinds=("rnn", "lstm")):
+    """:func:`train_adding` for every model, minimal length and seed. Returns the
+    results and, for the longest length, the trained models of seed ``seeds[0]``
+    (for the gradient measurements)."""
+    lengths = lengths or by_scale(smoke=(5, 10, 20), quick=(10, 25, 50),
+                                  full=(50, 100, 200))
+    seeds = seeds or by_scale(smoke=(0,), quick=(0, 1), full=(0, 1))
+    results, models = [], {}
+    for kind in kinds:
+        for T in lengths:
+            for seed in seeds:
+                model, result = train_adding(kind, T, seed)
+                results.append(result)
+                if T == lengths[-1] and seed == seeds[0]:
+                    models[kind] = model
+    return results, models
+
+
+def chance_success_rate(T: int, n: int = 100_000, seed: int = 0) -> float:
+    """Success rate of the best constant answer, 0.5, the mean target: what a
+    model that has learnt nothing about the marked values scores."""
+    _, y = adding_problem(n, T, torch.Generator().manual_seed(seed))
+    return solved(torch.full_like(y, 0.5), y).double().mean().item()
+
+
+# Gradient clipping ---------------------------------------------------------------
+
+
+@dataclass
+class ClippingRun:
+    """Per-step training loss (nats per character) and gradient norm (before
+    clipping) of one SGD run."""
+
+    clip: float | None
+    losses: list[float]
+    grad_norms: list[float]
+
+
+def clipping_run(
+    data: CharData,
+    *,
+    clip: float | None,
+    radius: float = 1.0,
+    lr: float | None = None,
+    hidden: int | None = None,
+    steps: int | None = None,
+    seed: int = 0,
+) -> ClippingRun:
+    """Plain SGD on the RNN character model, ``W_hh`` started orthogonal with
+    spectral radius ``radius``, the gradient clipped to norm ``clip`` (Pascanu et
+    al., 2013) or not (``clip=None``).
+
+    (:func:`lecturecode.train.fit` uses Adam, whose per-parameter step sizes
+    mask exploding gradients; plain SGD shows them.)
+    """
+    hidden = hidden or by_scale(smoke=32, quick=64, full=64)
+    steps = steps or by_scale(smoke=80, quick=300, full=1000)
+    lr = lr or by_scale(smoke=2.0, quick=1.0, full=1.0)
+    torch.manual_seed(seed)
+    model = rnn_language_model(data.text.vocab_size, hidden)
+    with torch.no_grad():
+        model.recurrence.weight_hh_l0.copy_(
+            scaled_orthogonal(hidden, radius, torch.Generator().manual_seed(seed))
+        )
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    run = ClippingRun(clip, [], [])
+    for _ in range(steps):
+        rows = torch.randint(len(data.train), (32,), generator=generator)
+        loss = -model.log_prob(data.train[rows]).mean() / data.length
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(
+            model.parameters(), math.inf if clip is None else clip
+        )
+        optimizer.step()
+        run.losses.append(loss.item())
+        run.grad_norms.append(norm.item())
+    return run
+
+
+# The full-scale job ---------------------------------------------------------------
+
+
+def _adding_record(result: AddingResult, device: str) -> dict:
+    """An adding-problem run as a results-file record: no likelihood (the task is
+    a regression); the success rate and the error go in ``extra``."""
+    return {
+        "model": result.model,
+        "dataset": f"adding problem, T = {result.T}",
+        "test_nll": None,
+        "bits_per_dim": None,
+        "parameters": result.parameters,
+        "train_seconds": result.train_seconds,
+        "device": device,
+        "seed": result.seed,
+        "scale": result.scale,
+        "extra": {
+            "success_rate": result.success_rate,
+            "test_mse": result.test_mse,
+            "steps": result.steps,
+            "sequences_seen": result.sequences_seen,
+            **result.extra,
+        },
+    }
+
+
+@register(
+    "sequence",
+    chapter="book/sequence/char_language_model",
+    description="n-grams, RNN and LSTM character models on the Python docs; "
+    "the adding problem for RNN and LSTM; lecture's LSTM vs nn.LSTM speed",
+)
+def full_scale_job(context) -> list:
+    """Train what the character-model and LSTM chapters train, at the runner's
+    scale, and time the lecture's LSTM against ``nn.LSTM`` on the job's device.
+    Saves the validation curves, the adding-problem success rates and samples."""
+    import matplotlib.pyplot as plt
+
+    from ..sequence.speed import training_step_seconds
+
+    seed, device = context.seed, str(context.device)
+    data = char_data()
+    ngrams, _ = ngram_baselines(data)
+    trained = {k: train_char_model(k, data, seed=seed) for k in ("rnn", "lstm")}
+    records = [*ngrams, *(result for _, result in trained.values())]
+
+    lstm_model = trained["lstm"][0].cpu().eval()
+    generator = torch.Generator().manual_seed(seed)
+    samples = {
+        str(t): data.text.decode(lstm_model.sample(1, 400, generator, t)[0])
+        for t in (0.5, 0.8, 1.0)
+    }
+    trained["lstm"][1].extra["samples"] = samples
+    best_ngram = min(ngrams, key=lambda r: r.extra["val_bpc"])
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    for name, (_, r) in trained.items():
+        ax.plot(r.extra["curve_steps"], r.extra["curve_val_bpc"], "o-", ms=3,
+                label=f"{name.upper()}, test {r.bits_per_dim:.3f} bpc")
+    ax.axhline(best_ngram.extra["val_bpc"], color="0.4", ls="--",
+               label=f"{best_ngram.model}, test {best_ngram.bits_per_dim:.3f} bpc")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("validation bits per character")
+    ax.legend(frameon=False)
+    context.savefig(fig, "char_model_curves")
+    plt.close(fig)
+
+    # the chapter's seeds (0, 1, ...), shifted by the job's seed
+    seeds = tuple(seed + k for k in range(by_scale(smoke=1, quick=2, full=2)))
+    results, _ = adding_sweep(seeds=seeds)
+    records += [_adding_record(r, device) for r in results]
+    lengths = sorted({r.T for r in results})
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for k, model in enumerate(("RNN", "LSTM")):
+        rates = [[100 * r.success_rate for r in results
+                  if r.model == model and r.T == T] for T in lengths]
+        for T, values in zip(lengths, rates, strict=True):
+            ax.plot([T] * len(values), values, "o", color=f"C{k}", alpha=0.6)
+        ax.plot(lengths, [sum(v) / len(v) for v in rates], "-", color=f"C{k}",
+                label=model)
+    ax.axhline(100 * chance_success_rate(lengths[-1], n=20_000), color="0.5",
+               ls=":", label="chance")
+    ax.axhline(90, color="0.5", ls="--", lw=0.8)
+    ax.set_xscale("log")
+    ax.minorticks_off()
+    ax.set_xticks(lengths, [str(T) for T in lengths])
+    ax.set_xlabel("minimal sequence length $T$")
+    ax.set_ylabel("test sequences solved (%)")
+    ax.legend(frameon=False)
+    context.savefig(fig, "adding_success")
+    plt.close(fig)
+
+    # The lecture's LSTM against nn.LSTM: one training step, batch 32, T = 100.
+    batch, T, H = 32, 100, 128
+    ours = LSTM(101, H).to(context.device)
+    literal = training_step_seconds(ours, batch, T)
+    compiled = training_step_seconds(lstm_to_torch(ours), batch, T)
+    timing = {
+        "model": "LSTM: the lecture's loop against nn.LSTM",
+        "dataset": f"timing, batch {batch}, T = {T}, H = {H}",
+        "test_nll": None,
+        "bits_per_dim": None,
+        "parameters": count_parameters(ours),
+        "train_seconds": None,
+        "device": device,
+        "seed": seed,
+        "scale": current_scale(),
+        "extra": {"literal_ms": 1000 * literal, "torch_ms": 1000 * compiled,
+                  "ratio": literal / compiled},
+    }
+    return [*records, timing]
