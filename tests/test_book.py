@@ -84,12 +84,16 @@ def server(built_book):
     httpd.shutdown()
 
 
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
 @pytest.fixture(scope="session")
 def browser():
-    chromium = shutil.which("chromium")
+    found = (shutil.which(name) for name in BROWSERS)
+    chromium = os.environ.get("CHROMIUM") or next(filter(None, found), None)
     if chromium is None:
         pytest.fail(
-            "Chromium is missing: `make test` installs it (apt-get install chromium)"
+            "no Chromium found: `make test` installs it (apt-get install chromium)"
         )
     from playwright.sync_api import sync_playwright
 

@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from lecturecode.benchmarks import loglog_slope, median_seconds
+from lecturecode.benchmarks import best_seconds, loglog_slope, median_seconds
 from lecturecode.density2d import density_grid, grid_mass
 from lecturecode.flows import FlowModel, LinearFlow
 from lecturecode.runtime import check_batch, check_binary_batch, count_parameters
@@ -101,3 +101,4 @@ def test_loglog_slope_recovers_a_power_law():
     sizes = [10, 100, 1000]
     assert loglog_slope(sizes, [3e-9 * n**3 for n in sizes]) == pytest.approx(3)
     assert median_seconds(lambda: sum(range(100)), repeats=3) > 0
+    assert 0 < best_seconds(lambda: sum(range(100)), repeats=3) < 0.01
