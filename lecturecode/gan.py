@@ -49,21 +49,28 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
     """The logit ``l(x)`` of ``D(x) = sigmoid(l(x))``.
 
-    With ``pack = m > 1`` this is PacGAN's packed discriminator (Lin et al., 2018):
-    consecutive groups of ``m`` samples, all real or all generated, are concatenated
-    and judged together, one logit per group. ``pack = 1`` is the ordinary one.
+    Every sample first goes through the same ``encoder`` layers. With ``pack = m``
+    the features of ``m`` consecutive samples, all real or all generated, are then
+    concatenated and judged together by the ``head``, one logit per group: PacGAN's
+    packed discriminator (Lin et al., 2018). ``pack = 1`` is the ordinary one.
     """
+
+    ENCODER_LAYERS = 2
 
     def __init__(self, data_dim=2, hidden=128, layers=3, pack=1):
         super().__init__()
         if not isinstance(pack, int) or pack < 1:
             raise ValueError(f"pack must be a positive integer, got {pack!r}")
+        if layers < self.ENCODER_LAYERS:
+            raise ValueError(f"layers must be at least 2, got {layers}")
         self.data_dim, self.hidden, self.layers = data_dim, hidden, layers
         self.pack = pack
-        self.net = mlp(
-            [pack * data_dim] + [hidden] * layers + [1],
-            lambda: nn.LeakyReLU(0.2),
+        leaky = lambda: nn.LeakyReLU(0.2)  # noqa: E731
+        self.encoder = nn.Sequential(
+            mlp([data_dim] + [hidden] * self.ENCODER_LAYERS, leaky), leaky()
         )
+        head = [hidden] * (layers - self.ENCODER_LAYERS)
+        self.head = mlp([pack * hidden] + head + [1], leaky)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-2] % self.pack:
@@ -71,8 +78,9 @@ class Discriminator(nn.Module):
                 f"a batch of {x.shape[-2]} samples cannot be packed in groups of "
                 f"{self.pack}"
             )
-        packed = x.reshape(*x.shape[:-2], -1, self.pack * self.data_dim)
-        return self.net(packed).squeeze(-1)
+        features = self.encoder(x)
+        packed = features.reshape(*x.shape[:-2], -1, self.pack * self.hidden)
+        return self.head(packed).squeeze(-1)
 
 
 class GAN(nn.Module):
@@ -187,6 +195,23 @@ def mode_coverage(
         high_quality=good.double().mean().item(),
         counts=counts.tolist(),
     )
+
+
+def mode_shares(samples: torch.Tensor, centers: torch.Tensor) -> list[float]:
+    """The share of ``samples`` in each mode's neighbourhood: nearer to that
+    mode than to any other and closer than half the smallest distance between
+    two modes. A model that spreads its mass over every mode gives each a share;
+    a collapsed one leaves some at zero, whatever the modes' widths."""
+    check_batch(samples, 2, "samples")
+    check_batch(centers, 2, "centers")
+    if len(centers) < 2:
+        raise ValueError("mode_shares needs at least two centers")
+    centers = centers.to(samples)
+    gaps = torch.cdist(centers, centers)
+    half_gap = gaps[~torch.eye(len(centers), dtype=torch.bool)].min() / 2
+    distance, nearest = torch.cdist(samples, centers).min(dim=1)
+    counts = torch.bincount(nearest[distance < half_gap], minlength=len(centers))
+    return (counts.double() / len(samples)).tolist()
 
 
 # The simplest game: min_x max_y x y --------------------------------------------

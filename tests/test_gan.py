@@ -19,6 +19,7 @@ from lecturecode.gan import (
     gradient_descent,
     gradients_as_discriminator_trains,
     mode_coverage,
+    mode_shares,
     non_saturating_generator_loss,
     saturating_generator_loss,
     train_gans,
@@ -74,7 +75,7 @@ def confident_gan(bias: float) -> GAN:
     torch.manual_seed(0)
     gan = GAN(Generator(hidden=16, layers=2), Discriminator(hidden=16, layers=2))
     with torch.no_grad():
-        gan.discriminator.net[-1].bias.fill_(bias)
+        gan.discriminator.head[-1].bias.fill_(bias)
     return gan
 
 
@@ -110,10 +111,15 @@ def test_training_the_discriminator_starves_the_saturating_loss():
 
 def test_packed_discriminator_judges_concatenated_groups():
     torch.manual_seed(0)
-    D = Discriminator(hidden=8, layers=1, pack=3)
-    x = torch.randn(6, 2)
-    expected = D.net(torch.cat([x[:3].flatten(), x[3:].flatten()]).view(2, 6))
-    torch.testing.assert_close(D(x), expected.squeeze(-1))
+    D = Discriminator(hidden=8, layers=3, pack=3)
+    x = torch.randn(6, 2, requires_grad=True)
+    features = D.encoder(x)
+    joint = torch.stack([features[:3].flatten(), features[3:].flatten()])
+    torch.testing.assert_close(D(x), D.head(joint).squeeze(-1))
+    # The first logit depends on all of the first three samples and on no other.
+    (grad,) = torch.autograd.grad(D(x)[0], x)
+    assert (grad[:3].abs().sum(dim=1) > 0).all()
+    assert torch.equal(grad[3:], torch.zeros(3, 2))
     with pytest.raises(ValueError, match="groups of 3"):
         D(torch.randn(7, 2))
 
@@ -174,6 +180,22 @@ def test_min_count_is_how_many_samples_a_mode_needs():
     assert mode_coverage(samples, RING.centers, RING.std).modes_covered == 3
     strict = mode_coverage(samples, RING.centers, RING.std, min_count=2)
     assert strict.modes_covered == 1
+
+
+def test_mode_shares_split_mass_between_neighbourhoods():
+    # Ring of 8, radius 2: neighbouring modes are 2 * 2 sin(pi / 8) = 1.53 apart.
+    half_gap = 2 * math.sin(math.pi / 8)
+    near = RING.centers[2] * (1 + 0.9 * half_gap / 2)  # just inside, outwards
+    far = RING.centers[5] * (1 + 1.1 * half_gap / 2)  # just outside
+    samples = torch.cat([RING.centers.repeat(2, 1), near[None], far[None]])
+    shares = mode_shares(samples, RING.centers)
+    expected = [2 / 18] * 8
+    expected[2] = 3 / 18
+    assert shares == pytest.approx(expected)
+    collapsed = mode_shares(RING.centers[:1].repeat(10, 1), RING.centers)
+    assert collapsed == [1.0] + [0.0] * 7
+    with pytest.raises(ValueError, match="two centers"):
+        mode_shares(samples, RING.centers[:1])
 
 
 # The bilinear game ---------------------------------------------------------------
