@@ -11,6 +11,7 @@ under ``LECTURE_SCALE=full``.
 """
 
 import statistics
+import time
 from dataclasses import asdict, dataclass, field, replace
 
 import matplotlib.pyplot as plt
@@ -27,7 +28,7 @@ from ..gan import (
 from ..gan import train_gans as _train_gans
 from ..jobs import register
 from ..plotting import plot_samples
-from ..runtime import default_device, perturb_parameters
+from ..runtime import count_parameters, default_device, perturb_parameters
 from ..scale import by_scale, current_scale
 from ..train import fit
 from . import ModelResult, evaluate
@@ -45,7 +46,8 @@ PACK = 4  # PacGAN4, the packing degree with the best grid numbers in PacGAN
 
 @dataclass
 class GANResult:
-    """One trained GAN on one data set, measured on ``EVAL_SAMPLES`` samples."""
+    """One trained GAN on one data set, measured on ``EVAL_SAMPLES`` samples. It
+    has the fields of a ``ModelResult``, with no test NLL (a GAN has none)."""
 
     model: str
     dataset: str
@@ -53,9 +55,12 @@ class GANResult:
     modes_covered: int
     modes_total: int
     high_quality: float
+    parameters: int
     train_seconds: float
     device: str
     scale: str
+    test_nll: None = None
+    bits_per_dim: None = None
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -69,7 +74,7 @@ def gan_config(pack: int = 1, **overrides) -> GANConfig:
         pack=pack,
         hidden=by_scale(smoke=64, quick=128, full=256),
         layers=3,
-        steps=by_scale(smoke=400, quick=3000, full=5000),
+        steps=by_scale(smoke=300, quick=3000, full=5000),
         batch_size=by_scale(smoke=128, quick=256, full=512),
         lr=1e-3,
         record_every=by_scale(smoke=50, quick=150, full=250),
@@ -109,6 +114,7 @@ def mode_collapse_runs(
                 modes_covered=coverage.modes_covered,
                 modes_total=len(density.centers),
                 high_quality=coverage.high_quality,
+                parameters=count_parameters(gan),
                 train_seconds=history.seconds,
                 device=str(device),
                 scale=current_scale(),
@@ -227,20 +233,23 @@ def flow_on_ring(seed: int = 0, device=None) -> ModelResult:
 # The full-scale job ---------------------------------------------------------------
 
 
-def run_all(device=None) -> dict:
+def run_all(device=None, seed: int = 0) -> dict:
     """Every GAN experiment of the chapter at the current scale: the GAN and
-    PacGAN runs on both benchmarks, the gradient study on the first trained ring
-    GAN, and the flow on the ring."""
+    PacGAN runs on both benchmarks (seeds ``seed + seeds()``), the gradient study
+    on the first trained ring GAN, and the flow on the ring."""
     runs, gradients = {}, {}
     for dataset in DATASETS:
         for pack in (1, PACK):
             runs[(model_name(pack), dataset)] = mode_collapse_runs(
-                dataset, seeds(), pack, device
+                dataset, [seed + s for s in seeds()], pack, device
             )
     trained = runs[("GAN", "ring")][1][0]
-    gradients["untrained"] = gradient_study(gan_config().build())
-    gradients["trained"] = gradient_study(trained)
-    return dict(runs=runs, gradients=gradients, flow=flow_on_ring(device=device))
+    for key, gan in (("untrained", gan_config().build()), ("trained", trained)):
+        start = time.perf_counter()
+        gradients[key] = gradient_study(gan, seed=seed)
+        gradients[key]["seconds"] = time.perf_counter() - start
+    flow = flow_on_ring(seed, device)
+    return dict(runs=runs, gradients=gradients, flow=flow)
 
 
 @register(
@@ -250,13 +259,25 @@ def run_all(device=None) -> dict:
     "generator's gradient norms, a flow on the ring",
 )
 def full_scale_job(context) -> list:
-    report = run_all(context.device)
+    report = run_all(context.device, context.seed)
     results = [r for rs, _ in report["runs"].values() for r in rs]
     fig = plot_runs(report["runs"])
     context.savefig(fig, "samples")
     plt.close(fig)
+    generator_size = count_parameters(gan_config().build().generator)
     gradients = [
-        dict(model=f"gradient study, {key} generator", dataset="ring", **sweep)
+        dict(
+            model=f"gradient study, {key} generator",
+            dataset="ring",
+            test_nll=None,
+            bits_per_dim=None,
+            parameters=generator_size,
+            train_seconds=sweep.pop("seconds"),
+            device="cpu",  # the study trains its discriminator on the CPU
+            seed=context.seed,
+            scale=current_scale(),
+            extra=sweep,
+        )
         for key, sweep in report["gradients"].items()
     ]
     return [*results, *gradients, report["flow"]]
