@@ -38,6 +38,7 @@ JOB_MODULES = (
     "lecturecode.experiments.flows",
     "lecturecode.experiments.autoregressive",
     "lecturecode.experiments.sequence",
+    "lecturecode.experiments.gan",
 )
 
 

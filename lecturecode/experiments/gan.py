@@ -1,0 +1,309 @@
+"""Experiments of the chapter "GANs: likelihood-free learning and its three
+troubles" (lecture 18.1.1): GANs with and without packing on the ring and the grid
+of Gaussians across seeds, the generator's gradient as the discriminator trains,
+and a flow fitted to the same ring.
+
+GANs have no likelihood, so a GAN run is reported as a :class:`GANResult` (modes
+covered, share of high-quality samples) instead of a ``ModelResult``; the flow,
+which has one, gets a ``ModelResult`` with its mode coverage in ``extra``. Sizes
+come from ``by_scale``: the chapter runs these at the reader's scale, the GPU job
+under ``LECTURE_SCALE=full``.
+"""
+
+import statistics
+import time
+from dataclasses import asdict, dataclass, field, replace
+
+import matplotlib.pyplot as plt
+import torch
+
+from ..data import GridOfGaussians, RingOfGaussians
+from ..flows import Compose, ElementwiseFlow, FlowModel, LinearFlow
+from ..gan import (
+    GANConfig,
+    gradients_as_discriminator_trains,
+    mode_coverage,
+    mode_shares,
+)
+from ..gan import train_gans as _train_gans
+from ..jobs import register
+from ..plotting import plot_samples
+from ..runtime import count_parameters, default_device, perturb_parameters
+from ..scale import by_scale, current_scale
+from ..train import fit
+from . import ModelResult, evaluate
+
+# The two benchmarks as VEEGAN and PacGAN define them: the ring of 8 with radius 2
+# and std 0.02 (unrolled GANs' ring; PacGAN's code scales it to radius 1, std
+# 0.01) and the 5 x 5 grid with spacing 2 and std 0.05 (PacGAN's code).
+DATASETS = {
+    "ring": lambda: RingOfGaussians(modes=8, radius=2.0, std=0.02),
+    "grid": lambda: GridOfGaussians(side=5, spacing=2.0, std=0.05),
+}
+EVAL_SAMPLES = 2500  # as in VEEGAN and PacGAN, so the numbers compare
+PACK = 4  # PacGAN4, the packing degree with the best grid numbers in PacGAN
+
+
+@dataclass
+class GANResult:
+    """One trained GAN on one data set, measured on ``EVAL_SAMPLES`` samples. It
+    has the fields of a ``ModelResult``, with no test NLL (a GAN has none)."""
+
+    model: str
+    dataset: str
+    seed: int
+    modes_covered: int
+    modes_total: int
+    high_quality: float
+    parameters: int
+    train_seconds: float
+    device: str
+    scale: str
+    test_nll: None = None
+    bits_per_dim: None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def gan_config(pack: int = 1, **overrides) -> GANConfig:
+    """The architecture and optimizer shared by every GAN run, at the current
+    scale; only ``pack`` differs between the plain GAN and PacGAN."""
+    config = GANConfig(
+        pack=pack,
+        hidden=by_scale(smoke=64, quick=128, full=256),
+        layers=3,
+        steps=by_scale(smoke=300, quick=3000, full=5000),
+        batch_size=by_scale(smoke=128, quick=256, full=512),
+        lr=1e-3,
+        record_every=by_scale(smoke=50, quick=150, full=250),
+        eval_samples=EVAL_SAMPLES,
+    )
+    return replace(config, **overrides)
+
+
+def model_name(pack: int) -> str:
+    return "GAN" if pack == 1 else f"PacGAN{pack}"
+
+
+def mode_collapse_runs(
+    dataset: str, seeds, pack: int, device=None, **overrides
+) -> tuple[list[GANResult], list]:
+    """Train one GAN per seed on ``dataset`` ("ring" or "grid") and measure each
+    on fresh samples. Returns the results and the trained GANs."""
+    if dataset not in DATASETS:
+        raise ValueError(
+            f"dataset must be one of {list(DATASETS)}, got {dataset!r}"
+        )
+    density = DATASETS[dataset]()
+    config = gan_config(pack, **overrides)
+    device = torch.device(device or default_device())
+    gans, histories = _train_gans(density, seeds, config, device)
+    results = []
+    for seed, gan, history in zip(seeds, gans, histories, strict=True):
+        samples = gan.sample(
+            EVAL_SAMPLES, torch.Generator().manual_seed(10**6 + seed)
+        )
+        coverage = mode_coverage(samples, density.centers, density.std)
+        results.append(
+            GANResult(
+                model=model_name(pack),
+                dataset=dataset,
+                seed=seed,
+                modes_covered=coverage.modes_covered,
+                modes_total=len(density.centers),
+                high_quality=coverage.high_quality,
+                parameters=count_parameters(gan),
+                train_seconds=history.seconds,
+                device=str(device),
+                scale=current_scale(),
+                extra=dict(
+                    counts=coverage.counts,
+                    shares=mode_shares(samples, density.centers),
+                    steps=config.steps,
+                    seeds_trained_together=len(seeds),
+                    history=asdict(history),
+                ),
+            )
+        )
+    return results, gans
+
+
+def summarize(results: list[GANResult]) -> dict:
+    """Mean and standard deviation over seeds of modes covered and high-quality
+    share, per (model, dataset)."""
+    groups = {}
+    for r in results:
+        groups.setdefault((r.model, r.dataset), []).append(r)
+    summary = {}
+    for key, runs in groups.items():
+        modes = [r.modes_covered for r in runs]
+        quality = [100 * r.high_quality for r in runs]
+        summary[key] = dict(
+            seeds=len(runs),
+            modes_total=runs[0].modes_total,
+            modes=statistics.mean(modes),
+            modes_std=statistics.stdev(modes) if len(runs) > 1 else 0.0,
+            high_quality=statistics.mean(quality),
+            high_quality_std=statistics.stdev(quality) if len(runs) > 1 else 0.0,
+        )
+    return summary
+
+
+def seeds() -> list[int]:
+    """The seeds of the mode-collapse table at the current scale."""
+    return list(range(by_scale(smoke=2, quick=3, full=5)))
+
+
+# Vanishing gradients ------------------------------------------------------------
+
+
+def gradient_study(gan, dataset: str = "ring", seed: int = 0) -> dict:
+    """The generator's gradient norm under both losses while a fresh
+    discriminator trains against ``gan``'s frozen generator."""
+    last = by_scale(smoke=300, quick=3000, full=3000)
+    checkpoints = [0] + [
+        c for c in (10, 30, 100, 300, 1000, 3000, 10000) if c < last
+    ]
+    return gradients_as_discriminator_trains(
+        gan,
+        DATASETS[dataset](),
+        checkpoints + [last],
+        batch_size=by_scale(smoke=128, quick=256, full=256),
+        lr=1e-3,
+        seed=seed,
+        batches=by_scale(smoke=4, quick=10, full=20),
+    )
+
+
+# Likelihood-based, on the same ring -------------------------------------------
+
+
+def flow_on_ring(seed: int = 0, device=None) -> ModelResult:
+    """Fit a flow to the ring by maximum likelihood; report its exact test NLL
+    and, in ``extra``, the mode coverage of its samples, the share of them near
+    each mode, and the entropy of the ring (the lowest NLL any model can reach).
+    """
+    ring = DATASETS["ring"]()
+    generator = torch.Generator().manual_seed(seed)
+    n_train = by_scale(smoke=5000, quick=20000, full=50000)
+    train, val, test = (ring.sample(n, generator) for n in (n_train, 2000, 5000))
+    device = torch.device(device or default_device())
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        layers = by_scale(smoke=4, quick=6, full=8)
+        flow = Compose(
+            *[
+                layer
+                for _ in range(layers)
+                for layer in (LinearFlow(2), ElementwiseFlow(2, components=16))
+            ]
+        )
+        for layer in flow.layers[::2]:  # start the linear layers off the identity
+            perturb_parameters(layer, 0.5, generator)
+    model = FlowModel(flow).to(device)
+    fit_result = fit(
+        model,
+        train.to(device),
+        val=val.to(device),
+        steps=by_scale(smoke=400, quick=4000, full=5000),
+        batch_size=256,
+        lr=5e-3,
+        seed=seed,
+    )
+    samples = model.sample(EVAL_SAMPLES, generator).cpu()
+    coverage = mode_coverage(samples, ring.centers, ring.std)
+    entropy = -ring.log_prob(test.double()).mean().item()
+    return evaluate(
+        model,
+        name=f"flow: {layers} x (linear, element-wise)",
+        dataset="ring",
+        test=test.to(device),
+        fit_result=fit_result,
+        seed=seed,
+        modes_covered=coverage.modes_covered,
+        high_quality=coverage.high_quality,
+        counts=coverage.counts,
+        shares=mode_shares(samples, ring.centers),
+        entropy=entropy,
+    )
+
+
+# The full-scale job ---------------------------------------------------------------
+
+
+def run_all(device=None, seed: int = 0) -> dict:
+    """Every GAN experiment of the chapter at the current scale: the GAN and
+    PacGAN runs on both benchmarks (seeds ``seed + seeds()``), the gradient study
+    on the first trained ring GAN, and the flow on the ring."""
+    runs, gradients = {}, {}
+    for dataset in DATASETS:
+        for pack in (1, PACK):
+            runs[(model_name(pack), dataset)] = mode_collapse_runs(
+                dataset, [seed + s for s in seeds()], pack, device
+            )
+    trained = runs[("GAN", "ring")][1][0]
+    for key, gan in (("untrained", gan_config().build()), ("trained", trained)):
+        start = time.perf_counter()
+        gradients[key] = gradient_study(gan, seed=seed)
+        gradients[key]["seconds"] = time.perf_counter() - start
+    flow = flow_on_ring(seed, device)
+    return dict(runs=runs, gradients=gradients, flow=flow)
+
+
+@register(
+    "gan",
+    chapter="book/gans/gan_recap",
+    description="GAN and PacGAN on the ring and the grid over seeds, the "
+    "generator's gradient norms, a flow on the ring",
+)
+def full_scale_job(context) -> list:
+    report = run_all(context.device, context.seed)
+    results = [r for rs, _ in report["runs"].values() for r in rs]
+    fig = plot_runs(report["runs"])
+    context.savefig(fig, "samples")
+    plt.close(fig)
+    generator_size = count_parameters(gan_config().build().generator)
+    gradients = [
+        dict(
+            model=f"gradient study, {key} generator",
+            dataset="ring",
+            test_nll=None,
+            bits_per_dim=None,
+            parameters=generator_size,
+            train_seconds=sweep.pop("seconds"),
+            device="cpu",  # the study trains its discriminator on the CPU
+            seed=context.seed,
+            scale=current_scale(),
+            extra=sweep,
+        )
+        for key, sweep in report["gradients"].items()
+    ]
+    return [*results, *gradients, report["flow"]]
+
+
+def plot_runs(runs: dict, n: int = EVAL_SAMPLES, seed: int = 0):
+    """Samples of each model's first seed on both benchmarks, beside the data."""
+    generator = torch.Generator().manual_seed(seed)
+    models = sorted({model for model, _ in runs}, key=len)
+    fig, axes = plt.subplots(
+        len(DATASETS), 1 + len(models), figsize=(3.7 * (1 + len(models)), 7.4)
+    )
+    for row, (name, make) in enumerate(DATASETS.items()):
+        density = make()
+        lim = 1.3 * density.centers.abs().max().item()
+        plot_samples(
+            axes[row, 0], density.sample(n, generator), lim, f"data: {name}"
+        )
+        for col, model in enumerate(models, start=1):
+            results, gans = runs[(model, name)]
+            plot_samples(
+                axes[row, col],
+                gans[0].sample(n, generator),
+                lim,
+                f"{model}, seed {results[0].seed}: {results[0].modes_covered} "
+                f"modes, {100 * results[0].high_quality:.0f}% HQ",
+                f"C{col}",
+            )
+    return fig
