@@ -163,3 +163,29 @@ def test_page_renders(page, server, browser):
         assert tab.locator(".exercise").count() == source.count("{exercise}")
         assert tab.locator(".solution").count() > 0, f"no solutions on {page}"
     tab.close()
+
+
+def test_every_page_names_the_installed_lecturecode(built_book):
+    import lecturecode
+
+    footer = f"Built with <code>lecturecode</code> {lecturecode.__version__}."
+    for page in PAGES:
+        assert footer in (built_book / f"{page}.html").read_text(), page
+
+
+def test_results_page_shows_every_row_of_the_results_file(built_book):
+    from lecturecode.results import likelihood_records, load_results
+
+    html = (built_book / "book" / "results.html").read_text()
+    tables = re.findall(r"<table.*?</table>", html, flags=re.S)
+    body_rows = len(re.findall(r"<tr", tables[0])) - 1  # minus the header row
+    assert body_rows == len(likelihood_records(load_results()))
+    for record in likelihood_records(load_results()):
+        assert f"{record['test_nll']:,.2f}" in tables[0], record["model"]
+
+
+def test_execution_statistics_list_every_chapter(built_book):
+    html = (built_book / "book" / "exec_stats.html").read_text()
+    for page in PAGES:
+        if (ROOT / f"{page}.md").read_text().startswith("---\njupytext:"):
+            assert f"{page}" in html, f"{page} missing from the execution table"
