@@ -21,8 +21,10 @@ book: setup mathjax
 	LECTURE_SCALE=$(SCALE) $(BIN)/jupyter-book build . --all -W --keep-going
 	@echo "Open _build/html/index.html"
 
+# One worker per core, each test file (a chapter, the book build) whole on one worker;
+# torch gets one thread per worker so the workers do not fight over the cores.
 test: setup mathjax chromium
-	$(BIN)/python -m pytest
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n auto --dist loadfile
 
 setup: $(VENV)/.installed
 
