@@ -135,19 +135,25 @@ def markdown_table(header: list[str], rows: list[list]) -> str:
 
 
 def likelihood_table(results: dict) -> str:
-    """One row per likelihood model and data set, with a link to its chapter."""
-    rows = [
-        [
-            r["dataset"],
-            r["model"],
-            r["test_nll"],
-            r.get("bits_per_dim"),
-            r.get("parameters"),
-            r.get("train_seconds"),
-            f"{{doc}}`/{results['jobs'][r['job']]['chapter']}`",
-        ]
-        for r in likelihood_records(results)
-    ]
+    """One row per likelihood model and data set, with a link to its chapter (the
+    job's, unless the record names its own in ``extra["chapter"]``)."""
+    rows = []
+    for r in likelihood_records(results):
+        chapter = (r.get("extra") or {}).get("chapter") or results["jobs"][
+            r["job"]
+        ]["chapter"]
+        bits = r.get("bits_per_dim")
+        rows.append(
+            [
+                r["dataset"],
+                r["model"],
+                r["test_nll"],
+                None if bits is None else f"{bits:.3f}",
+                r.get("parameters"),
+                r.get("train_seconds"),
+                f"{{doc}}`/{chapter}`",
+            ]
+        )
     header = [
         "data set",
         "model",
@@ -171,7 +177,7 @@ def references_table(references, pixels: int | None = None) -> str:
         )
         row = [ref.dataset, ref.model, ref.test_nll]
         if pixels:
-            row.append(ref.test_nll / (pixels * math.log(2)))
+            row.append(f"{ref.test_nll / (pixels * math.log(2)):.3f}")
         rows.append([*row, source, ref.note or "–"])
     header = ["data set", "model", "test NLL (nats)"]
     header += ["bits/dim"] if pixels else []

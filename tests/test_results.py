@@ -113,9 +113,15 @@ def test_references_cite_real_entries_and_convert_units():
         assert ref.source == "team" or ref.source in keys, ref
     table = results.references_table(results.PUBLISHED[:1], pixels=784)
     bits = results.PUBLISHED[0].test_nll / (784 * math.log(2))
-    assert f"{bits:,.2f}" in table.splitlines()[2]
+    assert f"{bits:.3f}" in table.splitlines()[2]
 
 
 def test_markdown_cells_escape_pipes_and_show_missing_values():
     table = results.markdown_table(["a", "b"], [["x | y", None]])
     assert table.splitlines()[2] == "| x \\| y | – |"
+
+
+def test_a_record_may_name_its_own_chapter(run):
+    loaded = results.load_results(run)
+    loaded["jobs"]["t_flow"]["records"][0]["extra"]["chapter"] = "book/results"
+    assert "{doc}`/book/results`" in results.likelihood_table(loaded)

@@ -401,4 +401,7 @@ def full_scale_job(context) -> list:
     ax.set_title("RealNVP samples, T = 1", fontsize=10)
     context.savefig(fig, "digits_samples")
     plt.close(fig)
-    return [*results_2d, independent_pixels(), *digits.values()]
+    on_digits = [independent_pixels(), *digits.values()]
+    for result in on_digits:
+        result.extra["chapter"] = "book/flows/realnvp_digits"
+    return [*results_2d, *on_digits]
