@@ -50,7 +50,7 @@ def settings_2d() -> dict:
         ),
         quick=dict(steps=2000, n_train=10_000, couplings=6, hidden=64),
         full=dict(
-            steps=12_000,
+            steps=8000,
             n_train=50_000,
             couplings=8,
             hidden=128,
@@ -252,7 +252,7 @@ def settings_digits() -> dict:
             steps=3000, couplings=8, hidden=128, dropout=0.3, eval_samples=64
         ),
         full=dict(
-            steps=8000, couplings=12, hidden=128, dropout=0.3, eval_samples=256
+            steps=6000, couplings=12, hidden=128, dropout=0.3, eval_samples=256
         ),
     )
 
