@@ -1,6 +1,7 @@
 """Data that needs no download: 2-D densities generated in code and scikit-learn's
-digits."""
+digits, in grey, binarized or painted in random colours."""
 
+from .colour import hue_to_rgb, tinted_digits
 from .digits import LEVELS, SHAPE, SPLITS, load_digits
 from .toy2d import (
     Checkerboard,
@@ -22,6 +23,8 @@ __all__ = [
     "GridOfGaussians",
     "RingOfGaussians",
     "TwoMoons",
+    "hue_to_rgb",
     "load_digits",
     "monte_carlo_entropy",
+    "tinted_digits",
 ]
