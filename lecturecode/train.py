@@ -8,6 +8,7 @@ split, and keep the parameters of the best validation step.
 
 import copy
 import math
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -71,16 +72,18 @@ def fit(
     eval_every: int | None = None,
     loss_fn=negative_log_likelihood,
     seed: int = 0,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> FitResult:
-    """Fit ``model`` to ``train`` by minimizing ``loss_fn`` with Adam for ``steps``
-    steps.
+    """Fit ``model`` to ``train``: ``steps`` Adam steps on ``loss_fn``.
 
     Minibatches come from reshuffling ``train`` every epoch with a generator seeded
     by ``seed``. Every ``eval_every`` steps the validation NLL is measured; with
     ``val`` given, the parameters of the best validation step are restored at the
-    end.
+    end. A progress bar shows when ``progress`` is true or, by default, when the
+    environment variable ``LECTURE_PROGRESS`` is 1 (the full-scale job sets it).
     """
+    if progress is None:
+        progress = os.environ.get("LECTURE_PROGRESS") == "1"
     if steps < 1:
         raise ValueError(f"steps must be positive, got {steps}")
     if len(train) == 0:

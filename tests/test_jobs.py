@@ -1,0 +1,114 @@
+"""The full-scale command: jobs, the results file, resuming, determinism, and a smoke
+run of every registered job (so the GPU job never rots)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+from lecturecode import jobs
+from lecturecode.data import TwoMoons
+from lecturecode.experiments import evaluate
+from lecturecode.flows import FlowModel, LinearFlow
+from lecturecode.train import fit
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORD_KEYS = {
+    "model",
+    "dataset",
+    "test_nll",
+    "bits_per_dim",
+    "parameters",
+    "train_seconds",
+    "device",
+    "seed",
+    "scale",
+    "extra",
+}
+
+
+@pytest.fixture
+def toy_job():
+    """A small real job: fit a linear flow to two moons, save one figure."""
+
+    def run(context):
+        moons = TwoMoons()
+        train, test = moons.sample(500), moons.sample(500)
+        model = FlowModel(LinearFlow(2))
+        result = fit(model, train, steps=30, seed=context.seed)
+        fig, ax = plt.subplots()
+        ax.plot(result.train_nll)
+        context.savefig(fig, "curve")
+        plt.close(fig)
+        return [
+            evaluate(
+                model,
+                name="linear flow",
+                dataset="two moons",
+                test=test,
+                fit_result=result,
+                seed=context.seed,
+                dim=2,
+            )
+        ]
+
+    jobs.register("toy", chapter="book/test", description="a toy job")(run)
+    yield "toy"
+    del jobs.JOBS["toy"]
+
+
+def test_job_writes_results_and_figures(toy_job, tmp_path):
+    results = jobs.run_jobs([toy_job], scale="smoke", out=tmp_path)
+    on_disk = json.loads((tmp_path / "results.json").read_text())
+    assert on_disk == results and on_disk["schema"] == jobs.SCHEMA
+    entry = on_disk["jobs"]["toy"]
+    assert entry["scale"] == "smoke" and entry["device"] in {"cpu", "cuda"}
+    assert len(entry["git_revision"]) >= 7 and entry["seconds"] > 0
+    assert set(entry["records"][0]) == RECORD_KEYS
+    assert entry["figures"] == ["figures/toy/curve.png"]
+    assert (tmp_path / entry["figures"][0]).stat().st_size > 0
+
+
+def test_finished_jobs_are_not_redone_unless_forced(toy_job, tmp_path, capsys):
+    first = jobs.run_jobs([toy_job], scale="smoke", out=tmp_path)["jobs"]["toy"]
+    again = jobs.run_jobs([toy_job], scale="smoke", out=tmp_path)["jobs"]["toy"]
+    assert again == first and "done already" in capsys.readouterr().out
+    forced = jobs.run_jobs([toy_job], scale="smoke", out=tmp_path, force=True)
+    assert forced["jobs"]["toy"]["finished"] >= first["finished"]
+
+
+def test_jobs_are_deterministic_given_the_seed(toy_job, tmp_path):
+    def nll(out, seed):
+        entry = jobs.run_jobs([toy_job], scale="smoke", out=out, seed=seed)["jobs"]
+        return entry["toy"]["records"][0]["test_nll"]
+
+    assert nll(tmp_path / "a", 3) == nll(tmp_path / "b", 3)
+    assert nll(tmp_path / "a", 3) != nll(tmp_path / "c", 4)
+
+
+def test_bad_requests_raise(tmp_path):
+    with pytest.raises(ValueError, match="unknown jobs"):
+        jobs.run_jobs(["no-such-job"], scale="smoke", out=tmp_path)
+    with pytest.raises(ValueError, match="scale must be one of"):
+        jobs.run_jobs([], scale="huge", out=tmp_path)
+
+
+def test_every_job_runs_at_smoke_scale(tmp_path):
+    """The command the GPU workflow runs, here at smoke scale on the CPU."""
+    command = [sys.executable, "-m", "lecturecode", "figures", "--scale", "smoke"]
+    run = subprocess.run(
+        [*command, "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    registered = jobs.load_jobs()
+    results = (
+        json.loads((tmp_path / "results.json").read_text()) if registered else {}
+    )
+    for name in registered:
+        entry = results["jobs"][name]
+        assert entry["records"], f"{name} returned no records"
+        for figure in entry["figures"]:
+            assert (tmp_path / figure).exists()
