@@ -34,7 +34,7 @@ FULL_OUTPUT = ROOT / "book" / "full"
 RESULTS_FILE = "results.json"
 SCHEMA = 1
 # Modules whose import registers jobs; each experiments module registers its own.
-JOB_MODULES = ()
+JOB_MODULES = ("lecturecode.experiments.pixelcnn",)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from ..autoregressive import (
     receptive_field,
 )
 from ..data import load_digits, tinted_digits
+from ..jobs import register
 from ..runtime import default_device, perturb_parameters
 from ..scale import by_scale
 from ..train import FitResult, fit
@@ -203,3 +204,70 @@ def lower_half_completions(
     with cpu_threads(1, torch.device("cpu")):
         completed = complete(model, repeated, known, generator)
     return completed.view(len(images), samples, model.dim)
+
+
+# The full-scale job -------------------------------------------------------------
+
+
+@register(
+    "pixelcnn",
+    chapter="book/autoregressive/gated_pixelcnn",
+    description="plain and gated PixelCNN on binarized, grey and tinted digits",
+)
+def full_scale_job(context) -> list[ModelResult]:
+    """What the two PixelCNN chapters train, at the job's scale: the independent
+    baselines, the plain and gated PixelCNN on binarized and grey digits, the
+    plain one on tinted digits; the receptive-field, sample and completion
+    figures; and the sampling-versus-likelihood timing (in the gated grey
+    record's ``extra``)."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import colour_grid, image_grid
+
+    records, models, results = [], {}, {}
+    for name in DATASETS:
+        records.append(independent_baseline(name)[1])
+        for gated in (False, True) if name != "tinted digits" else (False,):
+            models[name, gated], results[name, gated] = train_pixelcnn(
+                name, gated=gated, seed=context.seed
+            )
+            records.append(results[name, gated])
+    grey_gated = models["grey digits", True]
+    results["grey digits", True].extra["likelihood_vs_sampling"] = (
+        likelihood_and_sampling_seconds(grey_gated, n=100)
+    )
+
+    depths = [2, 3, 4, 6]
+    fig, axes = plt.subplots(2, 4, figsize=(11, 5.8))
+    for row, gated in zip(axes, (False, True), strict=True):
+        fields = receptive_field_growth(depths, gated)
+        for ax, depth, field in zip(row, depths, fields, strict=True):
+            ax.imshow(field.float().numpy(), cmap="Blues", vmin=0, vmax=1.3)
+            ax.add_patch(plt.Rectangle((5.5, 6.5), 1, 1, fill=False, lw=2))
+            ax.set_title(f"{'gated' if gated else 'plain'}, {depth} layers")
+            ax.axis("off")
+    context.savefig(fig, "receptive_fields")
+    plt.close(fig)
+
+    generator = torch.Generator().manual_seed(context.seed)
+    fig, axes = plt.subplots(3, 1, figsize=(8, 3.6))
+    grey_levels = [("binarized digits", 1), ("grey digits", 16)]
+    for ax, (name, vmax) in zip(axes[:2], grey_levels, strict=True):
+        samples = models[name, True].sample(12, generator)
+        image_grid(samples, columns=12, ax=ax, vmax=vmax)
+        ax.set_title(f"gated PixelCNN, {name}", fontsize=9)
+    samples = models["tinted digits", False].sample(12, generator)
+    colour_grid(samples, levels=4, columns=12, ax=axes[2])
+    axes[2].set_title("PixelCNN, tinted digits", fontsize=9)
+    context.savefig(fig, "samples")
+    plt.close(fig)
+
+    images = load_digits("grey")["test"][:6]
+    completed = lower_half_completions(grey_gated, images, 4, generator)
+    tiles = torch.cat([images.unsqueeze(1), completed], 1).reshape(-1, 64)
+    fig, ax = plt.subplots(figsize=(4, 4))
+    image_grid(tiles, columns=5, ax=ax, vmax=16)
+    ax.set_title("grey test image, then four lower-half completions", fontsize=9)
+    context.savefig(fig, "completions")
+    plt.close(fig)
+    return records
