@@ -26,7 +26,12 @@ from lecturecode.autoregressive import (
     total_probability,
     vertical_mask,
 )
-from lecturecode.data import hue_to_rgb, load_digits, tinted_digits
+from lecturecode.data import (
+    colour_consistency,
+    hue_to_rgb,
+    load_digits,
+    tinted_digits,
+)
 from lecturecode.runtime import perturb_parameters
 
 F64 = torch.float64
@@ -373,3 +378,16 @@ def test_parameters_and_masks_survive_a_state_dict_round_trip(name):
     copy.load_state_dict(model.state_dict())
     x = torch.randint(0, 4, (5, model.dim)).float()
     torch.testing.assert_close(copy.log_prob(x), model.log_prob(x))
+
+
+def test_colour_consistency_is_one_for_one_hue_and_lower_for_many():
+    hue = hue_to_rgb(torch.tensor([0.1]))
+    brightness = torch.tensor([0.0, 1.0, 2.0, 3.0]).view(1, 4, 1)
+    one_hue = (brightness * hue).reshape(1, -1)
+    assert colour_consistency(one_hue) == pytest.approx(1)
+    many = hue_to_rgb(torch.tensor([0.0, 1 / 3, 2 / 3, 0.5])).reshape(1, -1)
+    assert colour_consistency(many) < 0.7
+    data = tinted_digits(levels=4)["test"]
+    scrambled = data.view(-1, 64, 3)[:, torch.randperm(64)].reshape(len(data), -1)
+    mixed = torch.cat([data[:, :96], scrambled.roll(1, 0)[:, 96:]], 1)
+    assert colour_consistency(data) > colour_consistency(mixed) + 0.1

@@ -1,7 +1,7 @@
 """Data that needs no download: 2-D densities generated in code and scikit-learn's
 digits, in grey, binarized or painted in random colours."""
 
-from .colour import hue_to_rgb, tinted_digits
+from .colour import colour_consistency, hue_to_rgb, tinted_digits
 from .digits import LEVELS, SHAPE, SPLITS, load_digits
 from .toy2d import (
     Checkerboard,
@@ -23,6 +23,7 @@ __all__ = [
     "GridOfGaussians",
     "RingOfGaussians",
     "TwoMoons",
+    "colour_consistency",
     "hue_to_rgb",
     "load_digits",
     "monte_carlo_entropy",

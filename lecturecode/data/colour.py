@@ -40,3 +40,18 @@ def tinted_digits(levels: int = 4, seed: int = 0) -> dict[str, torch.Tensor]:
     images = torch.round(t.unsqueeze(2) * rgb.unsqueeze(1) * (levels - 1))
     images = images.reshape(len(grey), -1)
     return {name: images[rows] for name, rows in SPLITS.items()}
+
+
+def colour_consistency(images: torch.Tensor) -> float:
+    """How much the lit pixels of an image share one colour, averaged over
+    images ``(n, H*W*3)``: the mean cosine between each lit pixel's ``(R, G, B)``
+    and the image's mean direction of its lit pixels. 1 when every lit pixel
+    has the same hue (up to brightness); lower when hues differ."""
+    rgb = images.reshape(len(images), -1, COLOURS).double()
+    lit = rgb.sum(-1) > 0
+    unit = rgb / rgb.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    mean = unit.sum(1, keepdim=True)
+    mean = mean / mean.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    cosine = (unit * mean).sum(-1)
+    per_image = (cosine * lit).sum(1) / lit.sum(1).clamp_min(1)
+    return per_image[lit.any(1)].mean().item()
