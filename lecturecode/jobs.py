@@ -37,6 +37,7 @@ SCHEMA = 1
 JOB_MODULES = (
     "lecturecode.experiments.flows",
     "lecturecode.experiments.autoregressive",
+    "lecturecode.experiments.pixelcnn",
     "lecturecode.experiments.sequence",
     "lecturecode.experiments.gan",
 )

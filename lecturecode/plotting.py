@@ -52,3 +52,25 @@ def image_grid(
     ax.imshow(canvas.numpy(), cmap="gray_r", vmin=0, vmax=vmax)
     ax.axis("off")
     return ax
+
+
+def colour_grid(
+    images: torch.Tensor, levels: int, shape=(8, 8), columns: int = 10, ax=None
+):
+    """Show flattened colour images ``(n, H*W*3)``, flattened as ``(row, column,
+    channel)`` with values ``0..levels-1``, as a grid of tiles on white."""
+    height, width = shape
+    images = images.detach().cpu().reshape(-1, height, width, 3) / (levels - 1)
+    rows = -(-len(images) // columns)
+    canvas = torch.ones(rows * (height + 1) + 1, columns * (width + 1) + 1, 3)
+    for k, image in enumerate(images):
+        r, c = divmod(k, columns)
+        canvas[
+            1 + r * (height + 1) : (r + 1) * (height + 1),
+            1 + c * (width + 1) : (c + 1) * (width + 1),
+        ] = image
+    if ax is None:
+        _, ax = plt.subplots(figsize=(columns * 0.6, rows * 0.6))
+    ax.imshow(canvas.clamp(0, 1).numpy())
+    ax.axis("off")
+    return ax

@@ -1,5 +1,5 @@
 """Autoregressive models (lecture 18.2): the chain rule over an ordering, FVSBN,
-NADE, MADE, and MADE turned into a flow (MAF)."""
+NADE, MADE, MADE turned into a flow (MAF), and PixelCNN."""
 
 from .base import (
     AutoregressiveModel,
@@ -24,6 +24,26 @@ from .made import (
 )
 from .maf import MAF
 from .nade import NADE, UntiedNADE
+from .pixelcnn import (
+    CategoricalModel,
+    GatedLayer,
+    GatedPixelCNN,
+    IndependentCategorical,
+    MaskedConv2d,
+    PixelCNN,
+    PixelCNNBase,
+    allowed_inputs,
+    channel_groups,
+    channel_mask,
+    complete,
+    gate,
+    horizontal_mask,
+    mask_A,
+    mask_B,
+    pixelcnn_mask,
+    receptive_field,
+    vertical_mask,
+)
 
 __all__ = [
     "FVSBN",
@@ -31,21 +51,39 @@ __all__ = [
     "MAF",
     "NADE",
     "AutoregressiveModel",
+    "CategoricalModel",
+    "GatedLayer",
+    "GatedPixelCNN",
     "IndependentBernoulli",
+    "IndependentCategorical",
     "MADEMixture",
+    "MaskedConv2d",
     "MaskedLinear",
+    "PixelCNN",
+    "PixelCNNBase",
     "UntiedNADE",
     "all_binary_vectors",
+    "allowed_inputs",
     "averaged_logits_log_prob",
+    "channel_groups",
+    "channel_mask",
     "check_ordering",
+    "complete",
     "fvsbn_mask",
+    "gate",
     "hidden_degrees",
+    "horizontal_mask",
     "input_degrees",
     "made_degrees",
     "made_masks",
+    "mask_A",
+    "mask_B",
     "mask_V",
     "mask_W",
     "mask_cycling_loss",
+    "pixelcnn_mask",
     "ranks",
+    "receptive_field",
     "total_probability",
+    "vertical_mask",
 ]

@@ -1,6 +1,8 @@
 """Data that needs no download: 2-D densities generated in code, scikit-learn's
-digits, and the text of Python's own documentation."""
+digits (grey, binarized or painted in random colours), and the text of Python's own
+documentation."""
 
+from .colour import colour_consistency, hue_to_rgb, tinted_digits
 from .digits import LEVELS, SHAPE, SPLITS, load_digits
 from .text import TextData, chunk, load_python_docs
 from .toy2d import (
@@ -25,7 +27,10 @@ __all__ = [
     "TextData",
     "TwoMoons",
     "chunk",
+    "colour_consistency",
+    "hue_to_rgb",
     "load_digits",
     "load_python_docs",
     "monte_carlo_entropy",
+    "tinted_digits",
 ]

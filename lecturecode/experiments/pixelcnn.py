@@ -1,0 +1,273 @@
+"""Experiments of the PixelCNN chapter (lecture 18.2.5).
+
+The plain and the gated PixelCNN are fitted to three versions of the digits,
+all with the split rows ``[:1000]`` / ``[1000:1350]`` / ``[1350:]``: binarized
+(``x >= 8``, Bernoulli outputs, the data of the other autoregressive chapters),
+grey (17 levels, a softmax over levels) and tinted (each digit in a random
+colour, 4 levels per channel, R -> G -> B within a pixel). Each run keeps the
+parameters of its best validation step and is scored by its test NLL in nats
+per image. Sizes come from :func:`lecturecode.scale.by_scale`; on the CPU,
+training runs single-threaded (see :mod:`lecturecode.experiments.autoregressive`).
+"""
+
+import time
+
+import torch
+
+from ..autoregressive import (
+    GatedPixelCNN,
+    IndependentCategorical,
+    PixelCNN,
+    complete,
+    receptive_field,
+)
+from ..data import load_digits, tinted_digits
+from ..jobs import register
+from ..runtime import default_device, perturb_parameters
+from ..scale import by_scale
+from ..train import FitResult, fit
+from . import ModelResult, evaluate
+from .autoregressive import cpu_threads
+
+SHAPE = (8, 8)
+# name: (loader, colours, levels)
+DATASETS = {
+    "binarized digits": (lambda: load_digits("binary"), 1, 2),
+    "grey digits": (lambda: load_digits("grey"), 1, 17),
+    "tinted digits": (lambda: tinted_digits(levels=4), 3, 4),
+}
+
+
+def dataset(name: str, device=None) -> dict[str, torch.Tensor]:
+    """The train / val / test splits of one of :data:`DATASETS`."""
+    if name not in DATASETS:
+        raise ValueError(f"dataset must be one of {list(DATASETS)}, got {name!r}")
+    device = device or default_device()
+    return {k: v.to(device) for k, v in DATASETS[name][0]().items()}
+
+
+def independent_baseline(name: str) -> tuple[IndependentCategorical, ModelResult]:
+    """One categorical (or Bernoulli) per sub-pixel, fitted in closed form."""
+    data = dataset(name, torch.device("cpu"))
+    _, _, levels = DATASETS[name]
+    start = time.perf_counter()
+    model = IndependentCategorical.fit_closed_form(data["train"], levels)
+    fit_result = FitResult(seconds=time.perf_counter() - start)
+    result = evaluate(
+        model,
+        name="independent pixels",
+        dataset=name,
+        test=data["test"],
+        fit_result=fit_result,
+        seed=0,
+        dim=model.dim,
+    )
+    return model, result
+
+
+def pixelcnn_sizes(gated: bool) -> dict:
+    """Channels and layers per scale. The gated layer costs about three plain
+    ones at the same width, so it gets fewer channels."""
+    if gated:
+        return by_scale(
+            smoke={"channels": 12, "layers": 2},
+            quick={"channels": 24, "layers": 4},
+            full={"channels": 48, "layers": 6},
+        )
+    return by_scale(
+        smoke={"channels": 16, "layers": 2},
+        quick={"channels": 32, "layers": 4},
+        full={"channels": 64, "layers": 6},
+    )
+
+
+def train_pixelcnn(
+    data_name: str = "binarized digits",
+    gated: bool = False,
+    seed: int = 0,
+    steps: int | None = None,
+    **sizes,
+) -> tuple[torch.nn.Module, ModelResult]:
+    """Fit a plain or gated PixelCNN to one of :data:`DATASETS`; Adam with a
+    cosine schedule, dropout on the hidden features, best validation step.
+    Returns the model (on the CPU, in eval mode) and its test record. For
+    colour, the channels are rounded up to a multiple of 3 (one group per
+    colour)."""
+    _, colours, levels = DATASETS[data_name]
+    sizes = pixelcnn_sizes(gated) | sizes
+    sizes["channels"] = colours * -(-sizes["channels"] // colours)
+    dropout = sizes.pop("dropout", 0.2)
+    steps = steps or by_scale(smoke=100, quick=1000, full=3000)
+    # A short run needs a larger step to get anywhere.
+    lr = by_scale(smoke=1e-2, quick=3e-3, full=3e-3)
+    torch.manual_seed(seed)
+    model_class = GatedPixelCNN if gated else PixelCNN
+    model = model_class(SHAPE, colours, levels, dropout=dropout, **sizes)
+    device = default_device()
+    data = dataset(data_name, device)
+    model = model.to(device)
+    with cpu_threads(1, device):
+        fit_result = fit(
+            model,
+            data["train"],
+            val=data["val"],
+            steps=steps,
+            batch_size=100,
+            lr=lr,
+            eval_every=max(1, steps // 20),
+            seed=seed,
+        )
+        result = evaluate(
+            model,
+            name="gated PixelCNN" if gated else "PixelCNN",
+            dataset=data_name,
+            test=data["test"],
+            fit_result=fit_result,
+            seed=seed,
+            dim=model.dim,
+            steps=steps,
+            best_step=fit_result.best_step,
+            val_nll=fit_result.best_val_nll,
+            curve=fit_result,
+            dropout=dropout,
+            lr=lr,
+            **sizes,
+        )
+    return model.cpu().eval(), result
+
+
+# Receptive fields -------------------------------------------------------------
+
+
+def receptive_field_growth(depths, gated: bool, shape=(13, 13), pixel=(7, 6)):
+    """The receptive field of ``pixel`` (by gradients) for models of each depth
+    in ``depths`` (the first layer and ``depth - 1`` more): plain PixelCNNs with
+    3 x 3 kernels throughout, or gated PixelCNNs with 3 x 3 stacks (depth >= 2:
+    the first gated layer brings the vertical stack into the horizontal one);
+    random float64 weights. Returns a list of boolean ``(H, W)`` maps."""
+    fields = []
+    for depth in depths:
+        if gated:
+            model = GatedPixelCNN(shape, channels=4, layers=depth - 1)
+        else:
+            model = PixelCNN(shape, channels=4, layers=depth - 1, first_kernel=3)
+        perturb_parameters(model.double(), 0.3, torch.Generator().manual_seed(0))
+        field = receptive_field(model, pixel, generator=torch.Generator())
+        fields.append(field[..., 0])
+    return fields
+
+
+# Sampling, completion, and what each costs -----------------------------------
+
+
+def fastest_seconds(fn, repeats: int, warmup: int = 1) -> float:
+    """The shortest wall time of ``fn()`` over ``repeats`` calls after
+    ``warmup`` calls: on a shared machine the least disturbed run is the
+    steadiest estimate of the cost."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+@torch.no_grad()
+def likelihood_and_sampling_seconds(model, n: int, repeats: int = 3) -> dict:
+    """Seconds (fastest of ``repeats``) of the log-likelihood of ``n`` images
+    (one pass of the network) and of sampling ``n`` images (``D`` passes, one
+    per sub-pixel), measured in one run on one thread."""
+    model = model.eval()
+    x = model.sample(n, torch.Generator().manual_seed(0))
+    with cpu_threads(1, torch.device("cpu")):
+        likelihood = fastest_seconds(lambda: model.log_prob(x), repeats)
+        sampling = fastest_seconds(lambda: model.sample(n), repeats, warmup=0)
+    return {
+        "likelihood": likelihood,
+        "sampling": sampling,
+        "ratio": sampling / likelihood,
+        "passes": model.dim,
+    }
+
+
+def lower_half_completions(
+    model, images: torch.Tensor, samples: int, generator=None
+) -> torch.Tensor:
+    """Hide the lower half of each image and sample it ``samples`` times given
+    the upper half. Returns ``(len(images), samples, D)``."""
+    height, width = model.shape
+    known = torch.zeros(model.dim, dtype=torch.bool)
+    known[: (height // 2) * width * model.colours] = True
+    repeated = images.repeat_interleave(samples, dim=0)
+    with cpu_threads(1, torch.device("cpu")):
+        completed = complete(model, repeated, known, generator)
+    return completed.view(len(images), samples, model.dim)
+
+
+# The full-scale job -------------------------------------------------------------
+
+
+@register(
+    "pixelcnn",
+    chapter="book/autoregressive/gated_pixelcnn",
+    description="plain and gated PixelCNN on binarized, grey and tinted digits",
+)
+def full_scale_job(context) -> list[ModelResult]:
+    """What the two PixelCNN chapters train, at the job's scale: the independent
+    baselines, the plain and gated PixelCNN on binarized and grey digits, the
+    plain one on tinted digits; the receptive-field, sample and completion
+    figures; and the sampling-versus-likelihood timing (in the gated grey
+    record's ``extra``)."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import colour_grid, image_grid
+
+    records, models, results = [], {}, {}
+    for name in DATASETS:
+        records.append(independent_baseline(name)[1])
+        for gated in (False, True) if name != "tinted digits" else (False,):
+            models[name, gated], results[name, gated] = train_pixelcnn(
+                name, gated=gated, seed=context.seed
+            )
+            records.append(results[name, gated])
+    grey_gated = models["grey digits", True]
+    results["grey digits", True].extra["likelihood_vs_sampling"] = (
+        likelihood_and_sampling_seconds(grey_gated, n=100)
+    )
+
+    depths = [2, 3, 4, 6]
+    fig, axes = plt.subplots(2, 4, figsize=(11, 5.8))
+    for row, gated in zip(axes, (False, True), strict=True):
+        fields = receptive_field_growth(depths, gated)
+        for ax, depth, field in zip(row, depths, fields, strict=True):
+            ax.imshow(field.float().numpy(), cmap="Blues", vmin=0, vmax=1.3)
+            ax.add_patch(plt.Rectangle((5.5, 6.5), 1, 1, fill=False, lw=2))
+            ax.set_title(f"{'gated' if gated else 'plain'}, {depth} layers")
+            ax.axis("off")
+    context.savefig(fig, "receptive_fields")
+    plt.close(fig)
+
+    generator = torch.Generator().manual_seed(context.seed)
+    fig, axes = plt.subplots(3, 1, figsize=(8, 3.6))
+    grey_levels = [("binarized digits", 1), ("grey digits", 16)]
+    for ax, (name, vmax) in zip(axes[:2], grey_levels, strict=True):
+        samples = models[name, True].sample(12, generator)
+        image_grid(samples, columns=12, ax=ax, vmax=vmax)
+        ax.set_title(f"gated PixelCNN, {name}", fontsize=9)
+    samples = models["tinted digits", False].sample(12, generator)
+    colour_grid(samples, levels=4, columns=12, ax=axes[2])
+    axes[2].set_title("PixelCNN, tinted digits", fontsize=9)
+    context.savefig(fig, "samples")
+    plt.close(fig)
+
+    images = load_digits("grey")["test"][:6]
+    completed = lower_half_completions(grey_gated, images, 4, generator)
+    tiles = torch.cat([images.unsqueeze(1), completed], 1).reshape(-1, 64)
+    fig, ax = plt.subplots(figsize=(4, 4))
+    image_grid(tiles, columns=5, ax=ax, vmax=16)
+    ax.set_title("grey test image, then four lower-half completions", fontsize=9)
+    context.savefig(fig, "completions")
+    plt.close(fig)
+    return records

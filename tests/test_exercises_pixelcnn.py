@@ -1,0 +1,103 @@
+"""The PixelCNN chapter's exercise checks accept the reference solutions and reject
+plausible wrong answers, saying what is wrong."""
+
+import pytest
+import torch
+
+from lecturecode.exercises import ExerciseFailed, pixelcnn
+
+
+def test_masks_check():
+    assert pixelcnn.check_masks(pixelcnn.solution_masks)
+
+
+def with_A(make_A):
+    """A candidate whose mask A is ``make_A(k)`` and mask B the right one."""
+
+    def candidate(k):
+        return make_A(k), pixelcnn.solution_masks(k)[1]
+
+    return candidate
+
+
+def sees_centre(k):
+    return pixelcnn.solution_masks(k)[1]
+
+
+def column_order(k):
+    return pixelcnn.solution_masks(k)[0].T
+
+
+def whole_centre_row(k):
+    A = torch.zeros(k, k)
+    A[: k // 2 + 1] = 1
+    A[k // 2, k // 2] = 0
+    return A
+
+
+def rows_above_only(k):
+    A = torch.zeros(k, k)
+    A[: k // 2] = 1
+    return A
+
+
+def strict_lower_triangle(k):
+    return torch.tril(torch.ones(k, k), diagonal=-1)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (with_A(sees_centre), "must not see the centre"),
+        (with_A(column_order), "column order"),
+        (with_A(whole_centre_row), "right of the centre"),
+        (with_A(rows_above_only), "left of the centre"),
+        (with_A(lambda k: 1 - sees_centre(k)), "flipped"),
+        (with_A(strict_lower_triangle), "entry by entry"),
+        (lambda k: (pixelcnn.solution_masks(k)[0],) * 2, "must include the centre"),
+        (
+            lambda k: (pixelcnn.solution_masks(k)[0], torch.ones(k, k)),
+            "mask A plus the centre",
+        ),
+        (lambda k: pixelcnn.solution_masks(k)[0], "pair"),
+        (
+            lambda k: tuple(m[:, :-1] for m in pixelcnn.solution_masks(k)),
+            "should be",
+        ),
+    ],
+)
+def test_masks_check_rejects(wrong, message):
+    with pytest.raises(ExerciseFailed, match=message):
+        pixelcnn.check_masks(wrong)
+
+
+def test_channel_mask_check():
+    assert pixelcnn.check_channel_mask(pixelcnn.solution_channel_mask)
+
+
+def swapped(kind, n_out, n_in):
+    return pixelcnn.solution_channel_mask("B" if kind == "A" else "A", n_out, n_in)
+
+
+def interleaved(kind, n_out, n_in):
+    g_out, g_in = torch.arange(n_out) % 3, torch.arange(n_in) % 3
+    if kind == "A":
+        return (g_in.unsqueeze(0) < g_out.unsqueeze(1)).float()
+    return (g_in.unsqueeze(0) <= g_out.unsqueeze(1)).float()
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (swapped, "that is mask"),
+        (interleaved, "interleaved"),
+        (
+            lambda kind, o, i: pixelcnn.solution_channel_mask(kind, o, i).T,
+            "(out, in)",
+        ),
+        (lambda kind, o, i: torch.ones(o, i), "is not right"),
+    ],
+)
+def test_channel_mask_check_rejects(wrong, message):
+    with pytest.raises(ExerciseFailed, match=message):
+        pixelcnn.check_channel_mask(wrong)
