@@ -174,7 +174,9 @@ AR_CASES = [
     ("plain", 3, 4, {"first_kernel": 3}),
     ("plain", 1, 2, {"first_kernel": 3}),
     ("plain", 1, 5, {"first_kernel": 5}),
+    ("plain", 3, 4, {"first_kernel": 3, "position_bias": True}),
     ("gated", 3, 4, {}),
+    ("gated", 3, 4, {"position_bias": True}),
     ("gated", 1, 2, {}),
     ("gated", 1, 5, {}),
 ]
