@@ -135,7 +135,8 @@ def markdown_table(header: list[str], rows: list[list]) -> str:
 
 
 def likelihood_table(results: dict) -> str:
-    """One row per likelihood model and data set, with a link to its chapter (the
+    """One row per likelihood model and data set: the NLL, its gap to the data's
+    entropy where that is known (``extra["gap"]``), and a link to the chapter (the
     job's, unless the record names its own in ``extra["chapter"]``)."""
     rows = []
     for r in likelihood_records(results):
@@ -143,11 +144,13 @@ def likelihood_table(results: dict) -> str:
             r["job"]
         ]["chapter"]
         bits = r.get("bits_per_dim")
+        gap = (r.get("extra") or {}).get("gap")
         rows.append(
             [
                 r["dataset"],
                 r["model"],
                 r["test_nll"],
+                None if gap is None else f"{gap:.3f}",
                 None if bits is None else f"{bits:.3f}",
                 r.get("parameters"),
                 r.get("train_seconds"),
@@ -158,6 +161,7 @@ def likelihood_table(results: dict) -> str:
         "data set",
         "model",
         "test NLL (nats)",
+        "gap to entropy",
         "bits/dim",
         "parameters",
         "training (s)",
