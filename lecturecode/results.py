@@ -134,31 +134,28 @@ def markdown_table(header: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
-def likelihood_table(results: dict) -> str:
-    """One row per likelihood model and data set: the NLL, its gap to the data's
-    entropy where that is known (``extra["gap"]``), and a link to the chapter (the
-    job's, unless the record names its own in ``extra["chapter"]``)."""
-    rows = []
+def likelihood_tables(results: dict) -> str:
+    """One table per data set, one row per likelihood model: the NLL, its gap to
+    the data's entropy where that is known (``extra["gap"]``), and a link to the
+    chapter (the job's, unless the record names its own in ``extra["chapter"]``)."""
+    by_dataset: dict[str, list] = {}
     for r in likelihood_records(results):
         chapter = (r.get("extra") or {}).get("chapter") or results["jobs"][
             r["job"]
         ]["chapter"]
-        bits = r.get("bits_per_dim")
-        gap = (r.get("extra") or {}).get("gap")
-        rows.append(
+        bits, gap = r.get("bits_per_dim"), (r.get("extra") or {}).get("gap")
+        by_dataset.setdefault(r["dataset"], []).append(
             [
-                r["dataset"],
                 r["model"],
                 r["test_nll"],
                 None if gap is None else f"{gap:.3f}",
                 None if bits is None else f"{bits:.3f}",
                 r.get("parameters"),
                 r.get("train_seconds"),
-                f"{{doc}}`/{chapter}`",
+                f"{{doc}}`{Path(chapter).name.replace('_', ' ')} </{chapter}>`",
             ]
         )
     header = [
-        "data set",
         "model",
         "test NLL (nats)",
         "gap to entropy",
@@ -167,7 +164,10 @@ def likelihood_table(results: dict) -> str:
         "training (s)",
         "chapter",
     ]
-    return markdown_table(header, rows)
+    return "\n\n".join(
+        f"**{dataset}**\n\n" + markdown_table(header, rows)
+        for dataset, rows in by_dataset.items()
+    )
 
 
 def references_table(references, pixels: int | None = None) -> str:

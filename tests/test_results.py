@@ -87,10 +87,10 @@ def test_likelihood_table_has_a_row_per_likelihood_record(run):
     loaded = results.load_results(run)
     rows = results.likelihood_records(loaded)
     assert [r["model"] for r in rows] == ["linear flow"]  # no NLL, no row
-    table = results.likelihood_table(loaded).splitlines()
-    assert len(table) == 2 + len(rows)
-    assert "{doc}`/book/flows/coupling`" in table[2]
-    assert f"{rows[0]['test_nll']:,.2f}" in table[2]
+    lines = results.likelihood_tables(loaded).splitlines()
+    assert lines[0] == "**two moons**" and len(lines) == 2 + 2 + len(rows)
+    assert "{doc}`coupling </book/flows/coupling>`" in lines[4]
+    assert f"{rows[0]['test_nll']:,.2f}" in lines[4]
 
 
 def test_jobs_table_has_a_row_per_job(run):
@@ -124,4 +124,4 @@ def test_markdown_cells_escape_pipes_and_show_missing_values():
 def test_a_record_may_name_its_own_chapter(run):
     loaded = results.load_results(run)
     loaded["jobs"]["t_flow"]["records"][0]["extra"]["chapter"] = "book/results"
-    assert "{doc}`/book/results`" in results.likelihood_table(loaded)
+    assert "{doc}`results </book/results>`" in results.likelihood_tables(loaded)

@@ -473,6 +473,7 @@ def full_scale_job(context) -> list[ModelResult]:
             3,
             f"MAF, NLL {result.test_nll:.2f}",
         )
+        result.extra["chapter"] = "book/autoregressive/maf"
         records.append(result)
     context.savefig(fig, "maf_densities")
     plt.close(fig)
