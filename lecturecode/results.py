@@ -170,6 +170,35 @@ def likelihood_tables(results: dict) -> str:
     )
 
 
+def other_measurements(results: dict) -> str:
+    """The records without a likelihood (GAN mode coverage, the adding problem,
+    timings): one row each, with the scalar measurements they carry."""
+    rows = []
+    for job, entry in results["jobs"].items():
+        for r in entry["records"]:
+            nll = r.get("test_nll")
+            if isinstance(nll, int | float) and math.isfinite(nll):
+                continue
+            fields = {**r, **(r.get("extra") or {})}
+            skip = {
+                "model",
+                "dataset",
+                "test_nll",
+                "bits_per_dim",
+                "device",
+                "scale",
+            }
+            measured = ", ".join(
+                f"{key} = {_cell(value, 3)}"
+                for key, value in fields.items()
+                if key not in skip
+                and isinstance(value, int | float)
+                and not isinstance(value, bool)
+            )
+            rows.append([job, r["dataset"], r["model"], measured])
+    return markdown_table(["job", "data set", "model", "measured"], rows)
+
+
 def references_table(references, pixels: int | None = None) -> str:
     """Peer or published numbers and sources; bits/dim given ``pixels``."""
     rows = []

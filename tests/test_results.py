@@ -125,3 +125,8 @@ def test_a_record_may_name_its_own_chapter(run):
     loaded = results.load_results(run)
     loaded["jobs"]["t_flow"]["records"][0]["extra"]["chapter"] = "book/results"
     assert "{doc}`results </book/results>`" in results.likelihood_tables(loaded)
+
+
+def test_other_measurements_list_the_records_without_a_likelihood(run):
+    lines = results.other_measurements(results.load_results(run)).splitlines()
+    assert len(lines) == 3 and lines[2].startswith("| t_other | ring | gradient")
