@@ -207,8 +207,19 @@ def main(argv=None) -> int:
     figures.add_argument(
         "--list", action="store_true", help="list the jobs and exit"
     )
+    notebooks = commands.add_parser(
+        "notebooks", help="export the chapters as .ipynb for Colab"
+    )
+    notebooks.add_argument("--repo", required=True, help="https://github.com/O/R")
+    notebooks.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
+    if args.command == "notebooks":
+        from .notebooks import export_chapters
+
+        for path in export_chapters(args.repo, args.out):
+            print(path)
+        return 0
     jobs = load_jobs()
     if args.list:
         for job in jobs.values():

@@ -17,6 +17,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+# The build gets a repository, as the deploy workflow gives it, so that the
+# repository, edit and launch buttons are rendered and can be checked.
+TEST_REPOSITORY = "https://github.com/lecture18/book"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -54,7 +57,8 @@ def built_book(tmp_path_factory):
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(ROOT), "--path-output", str(out)]
     command += ["--all", "-W", "--keep-going"]
-    run = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+    env = {**os.environ, "BOOK_REPOSITORY_URL": TEST_REPOSITORY}
+    run = subprocess.run(command, capture_output=True, text=True, env=env)
     html = out / "_build" / "html"
     if run.returncode != 0:
         reports = html / "reports"
@@ -194,3 +198,18 @@ def test_execution_statistics_list_every_chapter(built_book):
     for page in PAGES:
         if (ROOT / f"{page}.md").read_text().startswith("---\njupytext:"):
             assert f"{page}" in html, f"{page} missing from the execution table"
+
+
+def test_chapters_link_to_their_source_and_launch_services(built_book):
+    html = (built_book / "book" / "flows" / "coupling.html").read_text()
+    repo = TEST_REPOSITORY.removeprefix("https://github.com/")
+    expected = [
+        f"{TEST_REPOSITORY}/edit/main/book/flows/coupling.md",
+        f"https://mybinder.org/v2/gh/{repo}/main?urlpath=lab/tree/book/flows/coupling.md",
+        f"https://colab.research.google.com/github/{repo}/blob/notebooks/"
+        "book/flows/coupling.ipynb",
+        "_sources/book/flows/coupling.ipynb",  # the download button's notebook
+    ]
+    for link in expected:
+        assert link in html, link
+    assert (built_book / "_sources" / "book" / "flows" / "coupling.ipynb").exists()

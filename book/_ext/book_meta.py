@@ -1,12 +1,15 @@
 """What the book says about itself: the package version and where its source lives.
 
-- The version of the installed ``lecturecode`` goes into the footer of every page and
-  into the MyST substitution ``{{ lecturecode_version }}``, so the book can never claim
-  a version other than the one that executed it.
-- The repository URL comes from ``BOOK_REPOSITORY_URL`` (the deploy workflow sets it
-  to the repository it runs in) or from the ``origin`` remote of a GitHub clone. With
-  it come the repository, issue, edit-this-page and Binder launch buttons; without one
-  (a copy with no GitHub remote) the book shows none rather than links to nowhere.
+- The version of the installed ``lecturecode`` goes into the footer of every
+  page and into the MyST substitution ``{{ lecturecode_version }}``, so the book
+  can never claim a version other than the one that executed it.
+- The repository URL comes from ``BOOK_REPOSITORY_URL`` (the deploy workflow sets
+  it to the repository it runs in) or from the ``origin`` remote of a GitHub clone.
+  With it come the repository, issue, edit-this-page and Binder launch buttons, and
+  a Colab button that opens the chapter's notebook from the ``notebooks`` branch
+  (the deploy workflow writes it there with ``python -m lecturecode notebooks``).
+  Without one (a copy with no GitHub remote) the book shows none of these rather
+  than links to nowhere, and its download menu offers the MyST source only.
 """
 
 import os
@@ -17,7 +20,10 @@ from pathlib import Path
 import lecturecode
 
 ROOT = Path(__file__).resolve().parents[2]
-GITHUB = re.compile(r"^(?:https://github\.com/|git@github\.com:)([\w.-]+/[\w.-]+?)(?:\.git)?/?$")
+NOTEBOOKS_BRANCH = "notebooks"
+GITHUB = re.compile(
+    r"^(?:https://github\.com/|git@github\.com:)([\w.-]+/[\w.-]+?)(?:\.git)?/?$"
+)
 
 
 def repository_url() -> str | None:
@@ -62,11 +68,40 @@ def _configure(app, config):
         use_issues_button=True,
         use_edit_page_button=True,
     )
+    # The launch menu; with it the theme also offers each chapter's executed
+    # notebook for download.
     options.setdefault("launch_buttons", {}).update(
         binderhub_url="https://mybinder.org", notebook_interface="jupyterlab"
     )
 
 
+def _add_colab(app, pagename, templatename, context, doctree):
+    """A Colab entry in the launch menu of every notebook page."""
+    url = app.config.html_theme_options.get("repository_url")
+    group = next(
+        (
+            button
+            for button in context.get("header_buttons", [])
+            if button.get("label") == "launch-buttons"
+        ),
+        None,
+    )
+    if not url or group is None:
+        return
+    repo = url.removeprefix("https://github.com/")
+    group["buttons"].append(
+        {
+            "type": "link",
+            "text": "Colab",
+            "tooltip": "Launch on Colab",
+            "icon": "_static/images/logo_colab.png",
+            "url": f"https://colab.research.google.com/github/{repo}/blob/"
+            f"{NOTEBOOKS_BRANCH}/{pagename}.ipynb",
+        }
+    )
+
+
 def setup(app):
     app.connect("config-inited", _configure, priority=900)
+    app.connect("html-page-context", _add_colab, priority=502)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

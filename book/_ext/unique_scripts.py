@@ -1,9 +1,9 @@
 """Drop duplicate <script> entries from every page.
 
-sphinx-thebe and sphinx-togglebutton (loaded by Jupyter Book) register their inline
-configuration scripts each time Sphinx reads the sources, once with filename ``None``
-and once with ``''``. A page that declares ``const THEBE_JS_URL`` twice throws a
-SyntaxError in the browser; keeping the first copy of each script fixes it.
+sphinx-thebe and sphinx-togglebutton (loaded by Jupyter Book) register their
+inline configuration scripts each time Sphinx reads the sources, once with filename
+``None`` and once with ``''``. A page that declares ``const THEBE_JS_URL`` twice
+throws a SyntaxError in the browser; keeping the first copy of each script fixes it.
 """
 
 
