@@ -31,15 +31,14 @@ def _finish(ax, lim, title):
     ax.set_title(title, fontsize=10)
 
 
-def image_grid(
-    images: torch.Tensor, shape=(8, 8), columns: int = 10, ax=None, vmax=None
-):
-    """Show flattened images ``(n, H*W)`` as a grid of tiles."""
-    images = images.detach().cpu().reshape(-1, *shape)
+def _tiles(images: torch.Tensor, columns: int, fill: float) -> torch.Tensor:
+    """Images ``(n, H, W[, C])`` laid out ``columns`` to a row, one ``fill``
+    pixel between and around them."""
+    height, width = images.shape[1:3]
     rows = -(-len(images) // columns)
-    height, width = shape
     canvas = torch.full(
-        (rows * (height + 1) + 1, columns * (width + 1) + 1), float("nan")
+        (rows * (height + 1) + 1, columns * (width + 1) + 1, *images.shape[3:]),
+        fill,
     )
     for k, image in enumerate(images):
         r, c = divmod(k, columns)
@@ -47,11 +46,25 @@ def image_grid(
             1 + r * (height + 1) : (r + 1) * (height + 1),
             1 + c * (width + 1) : (c + 1) * (width + 1),
         ] = image
+    return canvas
+
+
+def _show(canvas: torch.Tensor, n: int, columns: int, ax, **imshow):
     if ax is None:
+        rows = -(-n // columns)
         _, ax = plt.subplots(figsize=(columns * 0.6, rows * 0.6))
-    ax.imshow(canvas.numpy(), cmap="gray_r", vmin=0, vmax=vmax)
+    ax.imshow(canvas.numpy(), **imshow)
     ax.axis("off")
     return ax
+
+
+def image_grid(
+    images: torch.Tensor, shape=(8, 8), columns: int = 10, ax=None, vmax=None
+):
+    """Show flattened images ``(n, H*W)`` as a grid of tiles."""
+    images = images.detach().cpu().float().reshape(-1, *shape)
+    canvas = _tiles(images, columns, float("nan"))
+    return _show(canvas, len(images), columns, ax, cmap="gray_r", vmin=0, vmax=vmax)
 
 
 def colour_grid(
@@ -59,18 +72,6 @@ def colour_grid(
 ):
     """Show flattened colour images ``(n, H*W*3)``, flattened as ``(row, column,
     channel)`` with values ``0..levels-1``, as a grid of tiles on white."""
-    height, width = shape
-    images = images.detach().cpu().reshape(-1, height, width, 3) / (levels - 1)
-    rows = -(-len(images) // columns)
-    canvas = torch.ones(rows * (height + 1) + 1, columns * (width + 1) + 1, 3)
-    for k, image in enumerate(images):
-        r, c = divmod(k, columns)
-        canvas[
-            1 + r * (height + 1) : (r + 1) * (height + 1),
-            1 + c * (width + 1) : (c + 1) * (width + 1),
-        ] = image
-    if ax is None:
-        _, ax = plt.subplots(figsize=(columns * 0.6, rows * 0.6))
-    ax.imshow(canvas.clamp(0, 1).numpy())
-    ax.axis("off")
-    return ax
+    images = images.detach().cpu().reshape(-1, *shape, 3) / (levels - 1)
+    canvas = _tiles(images, columns, 1.0).clamp(0, 1)
+    return _show(canvas, len(images), columns, ax)
