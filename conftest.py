@@ -16,20 +16,14 @@ from unittest import mock
 import jupytext
 from nbval.plugin import IPyNbFile
 
+from lecturecode.notebooks import is_notebook
+
 ROOT = Path(__file__).resolve().parent
 
 os.environ.setdefault("LECTURE_SCALE", "smoke")
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
 )
-
-
-def is_chapter(path: Path) -> bool:
-    """A MyST notebook: a markdown file whose front matter names a kernel."""
-    if path.suffix != ".md":
-        return False
-    head = path.read_text(encoding="utf-8")[:2000]
-    return head.startswith("---") and "kernelspec:" in head.split("\n---", 1)[0]
 
 
 class MystNotebook(IPyNbFile):
@@ -43,5 +37,5 @@ class MystNotebook(IPyNbFile):
 
 
 def pytest_collect_file(file_path: Path, parent):
-    if "book" in file_path.relative_to(ROOT).parts[:1] and is_chapter(file_path):
+    if "book" in file_path.relative_to(ROOT).parts[:1] and is_notebook(file_path):
         return MystNotebook.from_parent(parent, path=file_path)

@@ -27,6 +27,14 @@ if importlib.util.find_spec("lecturecode") is None:
 """
 
 
+def is_notebook(path: Path) -> bool:
+    """A MyST notebook: a markdown file whose front matter names a kernel."""
+    if path.suffix != ".md":
+        return False
+    head = path.read_text(encoding="utf-8")[:2000]
+    return head.startswith("---") and "kernelspec:" in head.split("\n---", 1)[0]
+
+
 def toc_chapters(root: Path = ROOT) -> list[str]:
     """The files of ``_toc.yml`` (without suffix), in reading order."""
 
@@ -56,8 +64,8 @@ def export_chapters(repo: str, out: Path, root: Path = ROOT) -> list[Path]:
     written = []
     for name in toc_chapters(root):
         source = root / f"{name}.md"
-        if "kernelspec:" not in source.read_text().split("\n---", 1)[0]:
-            continue  # a plain page, not a notebook
+        if not is_notebook(source):
+            continue  # a plain page
         target = out / f"{name}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(export_chapter(source, repo), target)

@@ -39,13 +39,18 @@ def load_results(folder: Path | None = None) -> dict:
     return read_results(folder or results_dir())
 
 
+def has_likelihood(record: dict) -> bool:
+    """Whether a record carries a finite test NLL."""
+    nll = record.get("test_nll")
+    return isinstance(nll, int | float) and math.isfinite(nll)
+
+
 def likelihood_records(results: dict) -> list[dict]:
     """Records with a test NLL, tagged with their job, by data set and NLL."""
     rows = []
     for job, entry in results["jobs"].items():
         for record in entry["records"]:
-            nll = record.get("test_nll")
-            if isinstance(nll, int | float) and math.isfinite(nll):
+            if has_likelihood(record):
                 rows.append({**record, "job": job})
     return sorted(rows, key=lambda r: (r["dataset"], r["test_nll"]))
 
@@ -176,8 +181,7 @@ def other_measurements(results: dict) -> str:
     rows = []
     for job, entry in results["jobs"].items():
         for r in entry["records"]:
-            nll = r.get("test_nll")
-            if isinstance(nll, int | float) and math.isfinite(nll):
+            if has_likelihood(r):
                 continue
             fields = {**r, **(r.get("extra") or {})}
             skip = {

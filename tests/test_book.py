@@ -14,7 +14,8 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
+
+from lecturecode.notebooks import is_notebook, toc_chapters
 
 ROOT = Path(__file__).resolve().parents[1]
 # The build gets a repository, as the deploy workflow gives it, so that the
@@ -33,21 +34,7 @@ CHROMIUM_FLAGS = [
 pytestmark = pytest.mark.book
 
 
-def toc_files(node=None):
-    """Every file named in ``_toc.yml``, the root first, in reading order."""
-    if node is None:
-        node = yaml.safe_load((ROOT / "_toc.yml").read_text())
-        return [node["root"], *toc_files(node)]
-    files = []
-    for key in ("parts", "chapters", "sections"):
-        for entry in node.get(key, []):
-            if "file" in entry:
-                files.append(entry["file"])
-            files += toc_files(entry)
-    return files
-
-
-PAGES = toc_files()
+PAGES = toc_chapters()
 
 
 @pytest.fixture(scope="session")
@@ -196,7 +183,7 @@ def test_results_page_shows_every_row_of_the_results_file(built_book):
 def test_execution_statistics_list_every_chapter(built_book):
     html = (built_book / "book" / "exec_stats.html").read_text()
     for page in PAGES:
-        if (ROOT / f"{page}.md").read_text().startswith("---\njupytext:"):
+        if is_notebook(ROOT / f"{page}.md"):
             assert f"{page}" in html, f"{page} missing from the execution table"
 
 
