@@ -30,6 +30,7 @@ from lecturecode.sequence import (
     SequenceRegressor,
     adding_problem,
     bptt_product,
+    critical_radius,
     fit_ngram,
     hidden_jacobians,
     jacobian_norms_by_lag,
@@ -379,6 +380,27 @@ def test_scaled_orthogonal_has_the_radius_as_every_singular_value():
     torch.testing.assert_close(
         torch.linalg.eigvals(W).abs(), torch.full((10,), 1.7, dtype=F64)
     )
+
+
+def test_critical_radius_of_a_linear_regime_is_one():
+    # zero inputs keep a bias-free tanh RNN at h = 0, where tanh' = 1: the
+    # Jacobian is (rho Q)^k, whose rate ln(rho) vanishes at rho = 1
+    rnn = RNN(2, 8).double()
+    Q = scaled_orthogonal(8, 1.0, gen(1))
+    x = torch.zeros(2, 30, 2, dtype=F64)
+    assert critical_radius(rnn, Q, x, lo=0.5, hi=2.0, xtol=1e-4) == pytest.approx(
+        1.0, abs=1e-4)
+
+
+def test_critical_radius_grows_with_saturation_and_needs_a_bracket():
+    rnn = RNN(2, 16).double()
+    Q = scaled_orthogonal(16, 1.0, gen(2))
+    x = torch.randn(2, 40, 2, generator=gen(3), dtype=F64)
+    weak = critical_radius(rnn, Q, 0.3 * x, hi=4.0, xtol=1e-2)
+    strong = critical_radius(rnn, Q, 3.0 * x, hi=4.0, xtol=1e-2)
+    assert 1.0 < weak < strong
+    with pytest.raises(ValueError, match="does not change sign"):
+        critical_radius(rnn, Q, x, lo=3.5, hi=4.0)
 
 
 # The adding problem --------------------------------------------------------------

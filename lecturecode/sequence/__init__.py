@@ -6,6 +6,7 @@ from .base import SequenceModel, check_tokens
 from .conv import CausalConv1d, CausalConvLanguageModel
 from .gradients import (
     bptt_product,
+    critical_radius,
     hidden_jacobians,
     jacobian_norms_by_lag,
     log_slope,
@@ -34,6 +35,7 @@ __all__ = [
     "adding_problem",
     "bptt_product",
     "check_tokens",
+    "critical_radius",
     "fit_ngram",
     "hidden_jacobians",
     "jacobian_norms_by_lag",

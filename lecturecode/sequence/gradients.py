@@ -78,3 +78,25 @@ def log_slope(lags, norms) -> float:
     per-step growth rate (``ln rho`` for a linear RNN with ``W_hh = rho Q``)."""
     norms = torch.as_tensor(norms, dtype=torch.float64).cpu().numpy()
     return float(np.polyfit(np.asarray(lags, dtype=float), np.log(norms), 1)[0])
+
+
+def critical_radius(rnn, Q: torch.Tensor, inputs: torch.Tensor, lo: float = 1.0,
+                    hi: float = 2.0, xtol: float = 1e-3, skip: int = 10) -> float:
+    """The radius ``rho*`` at which ``W_hh = rho* Q`` makes the fitted growth rate
+    of ``||d h_T / d h_t||`` zero (neither vanishing nor exploding) for these
+    ``inputs``: bisection on :func:`log_slope` between ``lo`` and ``hi``, which
+    must bracket the sign change. ``rnn.W_hh`` is overwritten."""
+
+    def rate(rho):
+        with torch.no_grad():
+            rnn.W_hh.copy_(rho * Q)
+        norms = jacobian_norms_by_lag(rnn, inputs)
+        lags = torch.arange(len(norms))
+        return log_slope(lags[skip:], norms[skip:])
+
+    if not rate(lo) < 0 < rate(hi):
+        raise ValueError(f"the growth rate does not change sign between {lo} and {hi}")
+    while hi - lo > xtol:
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if rate(mid) < 0 else (lo, mid)
+    return (lo + hi) / 2
