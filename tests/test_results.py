@@ -85,12 +85,136 @@ def test_committed_results_match_the_schema_and_their_figures_exist(folder):
 
 def test_likelihood_table_has_a_row_per_likelihood_record(run):
     loaded = results.load_results(run)
-    rows = results.likelihood_records(loaded)
-    assert [r["model"] for r in rows] == ["linear flow"]  # no NLL, no row
-    lines = results.likelihood_tables(loaded).splitlines()
-    assert lines[0] == "**two moons**" and len(lines) == 2 + 2 + len(rows)
-    assert "{doc}`coupling </book/flows/coupling>`" in lines[4]
-    assert f"{rows[0]['test_nll']:,.2f}" in lines[4]
+    rows = results.likelihood_rows(loaded)
+    assert [r.model for r in rows] == ["linear flow"]  # no NLL, no row
+    lines = results.likelihood_table(rows).splitlines()
+    assert len(lines) == 2 + len(rows)
+    assert "{doc}`coupling </book/flows/coupling>`" in lines[2]
+    assert f"| {rows[0].test_nll:,.2f} | 1 |" in lines[2]  # one seed: no sd
+
+
+def record(model, nll, seed=0, dataset="digits", **fields):
+    return {
+        "model": model,
+        "dataset": dataset,
+        "test_nll": nll,
+        "seed": seed,
+        **fields,
+    }
+
+
+def fake(**jobs):
+    """A results dict with one entry per job, ``job=[records]``."""
+    return {
+        "schema": 1,
+        "jobs": {
+            name: {"chapter": f"book/{name}", "seed": 0, "records": records}
+            for name, records in jobs.items()
+        },
+    }
+
+
+def test_rows_average_seeds_and_show_one_job_of_several():
+    rows = results.likelihood_rows(
+        fake(
+            zeta=[record("baseline", 30.0)],
+            alpha=[record("NADE", n, seed=s) for s, n in enumerate((10, 11, 12))]
+            + [record("baseline", 31.0), record("GAN", None)],
+        )
+    )
+    nade, baseline = rows
+    assert (nade.model, nade.seeds, nade.test_nll) == ("NADE", (0, 1, 2), 11.0)
+    assert nade.test_nll_sd == pytest.approx(1.0)  # sample sd of 10, 11, 12
+    assert (baseline.job, baseline.test_nll, baseline.also_in) == (
+        "alpha",
+        31,
+        ("zeta",),
+    )
+    table = results.likelihood_table(rows)
+    assert "| NADE | 11.00 ± 1.00 | 3 |" in table
+    note = results.duplicates_note(rows)
+    assert note.startswith("*baseline* was measured by the jobs alpha and zeta;")
+    with pytest.raises(ValueError, match="'NADE' on 'digits' twice with one seed"):
+        results.likelihood_rows(fake(a=[record("NADE", 1.0), record("NADE", 2.0)]))
+
+
+def test_tables_leave_out_the_columns_empty_in_every_row():
+    rows = results.likelihood_rows(fake(a=[record("flow", 1.5, gap=None)]))
+    header = results.likelihood_table(rows).splitlines()[0]
+    assert "gap to entropy" not in header and "bits/dim" not in header
+    with_gap = fake(a=[record("flow", 1.5, extra={"gap": 0.25}), record("x", 2.0)])
+    table = results.likelihood_table(results.likelihood_rows(with_gap))
+    assert "gap to entropy" in table and "| x | 2.00 | 1 | – |" in table
+    with pytest.raises(ValueError, match="2 cells"):
+        results.markdown_table(["a", "b"], [["only one"]])
+
+
+def test_difference_phrase_says_the_direction_of_its_sign():
+    assert results.difference_phrase(18.09, 18.02) == "0.07 nats higher than"
+    assert results.difference_phrase(17.95, 18.02) == "0.07 nats lower than"
+    assert results.difference_phrase(18.021, 18.02) == "equal, to two decimals, to"
+
+
+RECIPE = results.Cited(
+    "peer MADE",
+    "digits",
+    18.0,
+    "our test split",
+    "karpathy2018made",
+    recipe_of="MADE, recipe",
+)
+
+
+BASELINE = results.Cited("peer baseline", "digits", 25.0, "our test split")
+
+
+def test_a_rerun_recipe_stands_beside_its_cited_number():
+    rows = results.likelihood_rows(
+        fake(
+            a=[
+                record("MADE, recipe", n, seed=s)
+                for s, n in enumerate((18.1, 18.3))
+            ]
+        )
+    )
+    assert results.recipe_pairs(rows, [RECIPE]) == [(RECIPE, rows[0])]
+    line = results.references_table([RECIPE], rows).splitlines()[2]
+    assert "| 18.00 | 18.20 ± 0.14 (MADE, recipe) |" in line
+    assert results.recipe_pairs([], [RECIPE]) == []
+
+
+def test_figure_puts_cited_numbers_on_the_axis_of_the_rows():
+    bits = [
+        record(m, n, bits_per_dim=n / 10) for m, n in (("a", 20.0), ("b", 30.0))
+    ]
+    rows = results.likelihood_rows(
+        fake(j=bits + [record("MADE, recipe", 18.5, bits_per_dim=1.85)])
+    )
+    ax = results.plot_likelihoods(rows, [RECIPE, BASELINE])
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "MADE, recipe; cited: peer MADE"  # best at the top
+    assert "peer baseline (cited)" in labels
+    recipe_row = [
+        line.get_xdata()[0] for line in ax.lines if line.get_ydata()[0] == 3
+    ]
+    assert recipe_row == pytest.approx([1.85, 1.8])  # the cited 18.0 in bits/dim
+    assert ax.get_xlabel() == "bits/dim, lower is better"
+    with pytest.raises(ValueError, match="one data set"):
+        results.plot_likelihoods(rows, [results.PUBLISHED[0]])
+
+
+def test_gap_figures_place_cited_numbers_only_on_one_entropy():
+    def gap(model, nll, entropy):
+        return record(model, nll, extra={"gap": nll - entropy})
+
+    one = results.likelihood_rows(fake(j=[gap("a", 1.0, 0.3), gap("b", 2.0, 0.3)]))
+    label, value, place = results.figure_axis(one)
+    assert label.startswith("gap") and place(1.3) == pytest.approx(1.0)
+    assert value(one[0]) == (pytest.approx(0.7), None)
+    two = results.likelihood_rows(fake(j=[gap("a", 1.0, 0.3), gap("b", 2.0, 0.4)]))
+    results.plot_likelihoods(two)  # the rows' own gaps need no common entropy
+    with pytest.raises(ValueError, match="disagree"):
+        results.figure_axis(two)[2](1.0)
 
 
 def test_jobs_table_has_a_row_per_job(run):
@@ -106,25 +230,29 @@ def test_results_dir_follows_the_environment(run, tmp_path, monkeypatch):
         results.results_dir()
 
 
-def test_references_cite_real_entries_and_convert_units():
+def test_cited_numbers_carry_their_provenance_and_convert_units():
     bib = (ROOT / "book" / "references.bib").read_text()
     keys = set(re.findall(r"^@\w+\{([^,]+),", bib, flags=re.M))
     for ref in (*results.PUBLISHED, *results.PEERS):
-        assert ref.source == "team" or ref.source in keys, ref
+        assert ref.cite in keys or (ref.cite is None and ref.kind == "peer"), ref
+        assert ref.measured_on and ref.kind in results.STYLES, ref
+        assert ref.kind == "published" or ref.code, f"{ref.model}: which code?"
     table = results.references_table(results.PUBLISHED[:1], pixels=784)
     bits = results.PUBLISHED[0].test_nll / (784 * math.log(2))
     assert f"{bits:.3f}" in table.splitlines()[2]
+    assert "unpublished" in results.references_table(results.PEERS[:1])
 
 
 def test_markdown_cells_escape_pipes_and_show_missing_values():
-    table = results.markdown_table(["a", "b"], [["x | y", None]])
+    table = results.markdown_table(["a", "b"], [["x | y", None], ["z", 1]])
     assert table.splitlines()[2] == "| x \\| y | – |"
 
 
 def test_a_record_may_name_its_own_chapter(run):
     loaded = results.load_results(run)
     loaded["jobs"]["t_flow"]["records"][0]["extra"]["chapter"] = "book/results"
-    assert "{doc}`results </book/results>`" in results.likelihood_tables(loaded)
+    rows = results.likelihood_rows(loaded)
+    assert "{doc}`results </book/results>`" in results.likelihood_table(rows)
 
 
 def test_other_measurements_list_the_records_without_a_likelihood(run):
