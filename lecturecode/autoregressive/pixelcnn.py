@@ -135,6 +135,10 @@ class MaskedConv2d(nn.Conv2d):
     def forward(self, x):
         return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
 
+    def used_entries(self):
+        """The kernel entries the mask keeps (for ``free_parameters``)."""
+        return [(self.weight, self.mask != 0)]
+
 
 def gate(h: torch.Tensor) -> torch.Tensor:
     """eq. gate: the first half of the channels through tanh times the second
