@@ -327,6 +327,7 @@ class PixelCNN(PixelCNNBase):
         position_bias: bool = False,
     ):
         super().__init__(shape, colours, levels)
+        # The layers: mask A first, then mask B.
         groups = channel_groups(channels, colours)
         inputs = torch.arange(colours)  # one input channel per colour
         self.first = MaskedConv2d(pixelcnn_mask("A", groups, inputs, first_kernel))
@@ -337,6 +338,7 @@ class PixelCNN(PixelCNNBase):
         )
         self.dropout = nn.Dropout(dropout)
         self.out = self.output_layer(channels)
+        # End of the layers.
 
     def network(self, image):
         h = self.add_position(self.first(image))
@@ -367,6 +369,7 @@ class GatedPixelCNN(PixelCNNBase):
         groups = channel_groups(channels, colours)
         inputs = torch.arange(colours)
         k = kernel
+        # The layers: two first layers that see strictly before, then gated ones.
         self.position = self.position_map(channels, position_bias)
         v_mask = vertical_mask(k, centre_row=False)
         self.v_first = MaskedConv2d(v_mask.expand(channels, colours, k, k))
@@ -376,6 +379,7 @@ class GatedPixelCNN(PixelCNNBase):
         )
         self.dropout = nn.Dropout(dropout)
         self.out = self.output_layer(channels)
+        # End of the layers.
 
     def network(self, image):
         v, h = self.v_first(image), self.add_position(self.h_first(image))
