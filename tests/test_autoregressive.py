@@ -149,6 +149,9 @@ def test_made_mixture_is_normalized(ordering):
 
 
 def test_averaging_logits_over_orderings_is_not_normalized():
+    # The size of the error depends on the initial weights (from 1e-4 to 0.3
+    # over 20 seeds), so they are seeded here, not left to the tests before.
+    torch.manual_seed(0)
     made = generic(MADE(10, (32, 32), ordering="random", num_masks=5), scale=1.5)
     total = total_probability(lambda x: averaged_logits_log_prob(made, x), 10)
     assert abs(total - 1) > 1e-3  # a hundred times the tolerance of the others
