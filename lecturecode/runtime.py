@@ -28,8 +28,29 @@ def seed_everything(seed: int) -> torch.Generator:
 
 
 def count_parameters(module: torch.nn.Module) -> int:
-    """Number of trainable scalars in ``module``."""
+    """Number of trainable scalars in ``module``, masked-out ones included."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def free_parameters(module: torch.nn.Module) -> int:
+    """Number of trainable scalars that are not masked to zero for good.
+
+    A submodule with masked weights lists them in ``used_entries()``, pairs
+    ``(parameter, boolean tensor of the entries that some mask keeps)``; the
+    other entries of that parameter never reach the output and are not counted.
+    Without masks this is :func:`count_parameters`.
+    """
+    used = {}
+    for submodule in module.modules():
+        for parameter, entries in getattr(submodule, "used_entries", list)():
+            entries = entries.to(torch.bool).expand_as(parameter)
+            key = id(parameter)
+            used[key] = used[key] | entries if key in used else entries
+    return sum(
+        int(used[id(p)].sum()) if id(p) in used else p.numel()
+        for p in module.parameters()
+        if p.requires_grad
+    )
 
 
 def check_batch(x, dim: int, name: str = "x") -> torch.Tensor:

@@ -21,6 +21,7 @@ from .made import (
     mask_cycling_loss,
     mask_V,
     mask_W,
+    masks_from_degrees,
 )
 from .maf import MAF
 from .nade import NADE, UntiedNADE
@@ -81,6 +82,7 @@ __all__ = [
     "mask_V",
     "mask_W",
     "mask_cycling_loss",
+    "masks_from_degrees",
     "pixelcnn_mask",
     "ranks",
     "receptive_field",

@@ -67,18 +67,23 @@ def made_degrees(
     return degrees
 
 
-def made_masks(
-    ordering: torch.Tensor, hidden_sizes, generator: torch.Generator
-) -> list[torch.Tensor]:
+def masks_from_degrees(degrees: list[torch.Tensor]) -> list[torch.Tensor]:
     """The masks of every layer (eq. masks): ``M^W`` between consecutive layers
     of degrees, then ``M^V`` from the last hidden layer to the outputs, which
     have the degrees of the inputs."""
-    degrees = made_degrees(ordering, hidden_sizes, generator)
     masks = [
         mask_W(m_next, m)
         for m, m_next in zip(degrees[:-1], degrees[1:], strict=True)
     ]
     return [*masks, mask_V(degrees[0], degrees[-1])]
+
+
+def made_masks(
+    ordering: torch.Tensor, hidden_sizes, generator: torch.Generator
+) -> list[torch.Tensor]:
+    """The masks of a freshly drawn mask set for this ordering (eq. degrees,
+    eq. masks)."""
+    return masks_from_degrees(made_degrees(ordering, hidden_sizes, generator))
 
 
 class MaskedLinear(nn.Linear):
@@ -145,12 +150,14 @@ class MADE(AutoregressiveModel):
             ordering = torch.randperm(self.dim, generator=generator)
         else:
             ordering = self.fixed_ordering.cpu()
-        masks = made_masks(ordering, self.hidden_sizes, generator)
+        degrees = made_degrees(ordering, self.hidden_sizes, generator)
+        masks = masks_from_degrees(degrees)
         masks[-1] = masks[-1].repeat(self.outputs_per_dim, 1)
         device = self.layers[0].weight.device
         for layer, mask in zip(self.layers, masks, strict=True):
             layer.mask = mask.to(device)  # a new tensor: graphs keep the old one
         self.ordering = ordering.to(device)
+        self.unit_degrees = [m.to(device) for m in degrees[1:]]
         self.mask_index = index
 
     def next_masks(self):
@@ -171,6 +178,43 @@ class MADE(AutoregressiveModel):
     def logits(self, x):
         check_batch(x, self.dim)
         return self(x)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None):
+        """Ancestral sampling that computes every unit once. A unit of degree
+        ``m`` reads the first ``m`` coordinates of the ordering only (eq.
+        degrees), so it is computed at step ``m + 1``, just before the first
+        output allowed to read it, and kept: ``D`` sequential steps with the
+        arithmetic of one forward pass. Draws the same samples as the generic
+        sampler for the same generator."""
+        if self.outputs_per_dim != 1:
+            raise ValueError("MADE.sample needs outputs_per_dim == 1")
+        x = self._empty_batch(n)
+        hidden = [x.new_zeros(n, size) for size in self.hidden_sizes]
+        *layers, output = self.layers
+        for step, i in enumerate(self.ordering.tolist()):
+            below = x
+            degrees = self.unit_degrees
+            for layer, h, m in zip(layers, hidden, degrees, strict=True):
+                k = (m == step).nonzero().squeeze(1)  # the units of degree `step`
+                weight = layer.weight[k] * layer.mask[k]
+                h[:, k] = torch.relu(below @ weight.T + layer.bias[k])
+                below = h
+            logit = below @ (output.weight[i] * output.mask[i]) + output.bias[i]
+            x[:, i] = self.sample_conditional(logit, generator)
+        return x
+
+    def used_entries(self):
+        """The weights that some mask set keeps (for ``free_parameters``)."""
+        current = self.mask_index
+        used = [layer.mask != 0 for layer in self.layers]
+        for k in range(self.num_masks):
+            self.set_masks(k)
+            for entries, layer in zip(used, self.layers, strict=True):
+                entries |= layer.mask != 0
+        self.set_masks(current)
+        layers = self.layers
+        return [(layer.weight, u) for layer, u in zip(layers, used, strict=True)]
 
 
 def mask_cycling_loss(model, batch):

@@ -87,6 +87,10 @@ class UntiedNADE(AutoregressiveModel):
         a = torch.einsum("bj,ihj->bih", x, self.A * self.mask) + self.c
         return (torch.sigmoid(a) * self.alpha).sum(-1) + self.b
 
+    def used_entries(self):
+        """The entries of the ``A_i`` the mask keeps (for ``free_parameters``)."""
+        return [(self.A, self.mask != 0)]
+
     @classmethod
     @torch.no_grad()
     def from_tied(cls, nade: NADE) -> "UntiedNADE":

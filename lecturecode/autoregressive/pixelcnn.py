@@ -135,6 +135,10 @@ class MaskedConv2d(nn.Conv2d):
     def forward(self, x):
         return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
 
+    def used_entries(self):
+        """The kernel entries the mask keeps (for ``free_parameters``)."""
+        return [(self.weight, self.mask != 0)]
+
 
 def gate(h: torch.Tensor) -> torch.Tensor:
     """eq. gate: the first half of the channels through tanh times the second
@@ -323,6 +327,7 @@ class PixelCNN(PixelCNNBase):
         position_bias: bool = False,
     ):
         super().__init__(shape, colours, levels)
+        # The layers: mask A first, then mask B.
         groups = channel_groups(channels, colours)
         inputs = torch.arange(colours)  # one input channel per colour
         self.first = MaskedConv2d(pixelcnn_mask("A", groups, inputs, first_kernel))
@@ -333,6 +338,7 @@ class PixelCNN(PixelCNNBase):
         )
         self.dropout = nn.Dropout(dropout)
         self.out = self.output_layer(channels)
+        # End of the layers.
 
     def network(self, image):
         h = self.add_position(self.first(image))
@@ -363,6 +369,7 @@ class GatedPixelCNN(PixelCNNBase):
         groups = channel_groups(channels, colours)
         inputs = torch.arange(colours)
         k = kernel
+        # The layers: two first layers that see strictly before, then gated ones.
         self.position = self.position_map(channels, position_bias)
         v_mask = vertical_mask(k, centre_row=False)
         self.v_first = MaskedConv2d(v_mask.expand(channels, colours, k, k))
@@ -372,6 +379,7 @@ class GatedPixelCNN(PixelCNNBase):
         )
         self.dropout = nn.Dropout(dropout)
         self.out = self.output_layer(channels)
+        # End of the layers.
 
     def network(self, image):
         v, h = self.v_first(image), self.add_position(self.h_first(image))

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from ..runtime import count_parameters
+from ..runtime import free_parameters
 from ..scale import current_scale
 from ..train import FitResult, bits_per_dim, mean_nll
 
@@ -54,7 +54,7 @@ def evaluate(
         dataset=dataset,
         test_nll=nll,
         bits_per_dim=bits_per_dim(nll, dim) if dim else None,
-        parameters=count_parameters(model),
+        parameters=free_parameters(model),
         train_seconds=fit_result.seconds,
         device=str(device),
         seed=seed,
