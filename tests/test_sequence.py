@@ -18,6 +18,7 @@ from lecturecode.data.text import (
     load_python_docs,
     python_docs_text,
     split_text,
+    verbatim_share,
 )
 from lecturecode.runtime import count_parameters, perturb_parameters
 from lecturecode.sequence import (
@@ -461,6 +462,29 @@ def test_text_split_is_interleaved_and_complete():
     assert parts["test"][:BLOCK] == text[19 * BLOCK : 20 * BLOCK]
     assert parts["train"][: 18 * BLOCK] == text[: 18 * BLOCK]
     assert 0.04 < len(parts["val"]) / len(text) < 0.06
+
+
+def test_corpus_keeps_each_paragraph_once():
+    raw, text = python_docs_text(deduplicate=False), python_docs_text()
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    assert len(paragraphs) == len(set(paragraphs))
+    assert set(paragraphs) == {p.strip() for p in raw.split("\n\n") if p.strip()}
+    assert len(text) < 0.9 * len(raw)  # the topics repeat a lot
+
+
+def test_verbatim_share_counts_copied_windows():
+    assert verbatim_share("abcdef", "xbcdx", 2) == pytest.approx(2 / 4)
+    assert verbatim_share("abc", "abc", 3) == 1.0
+    with pytest.raises(ValueError, match="k must be"):
+        verbatim_share("abc", "ab", 3)
+
+
+def test_deduplication_removes_most_copies_from_the_held_out_text():
+    def share(deduplicate):
+        parts = split_text(python_docs_text(deduplicate))
+        return verbatim_share(parts["train"], parts["test"], 80)
+
+    assert share(False) > 0.3 and share(True) < 0.05
 
 
 def test_text_data_round_trips_and_chunks():

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from .base import check_positive_int
-from .rnn import RecurrentLanguageModel, uniform_
+from .rnn import RecurrentLanguageModel, one_hot_start, uniform_
 
 LECTURE_ORDER = ("g", "i", "f", "o")
 TORCH_ORDER = ("i", "f", "g", "o")  # row blocks of nn.LSTM's weight_ih, weight_hh
@@ -143,11 +143,17 @@ def lstm_from_torch(torch_lstm: nn.LSTM) -> LSTM:
 
 
 def lstm_language_model(
-    vocab_size: int, hidden_size: int, literal: bool = False, dropout: float = 0.0
+    vocab_size: int, hidden_size: int, literal: bool = False, dropout: float = 0.0,
+    input_bound: float | None = None,
 ) -> RecurrentLanguageModel:
     """The LSTM language model: the lecture's :class:`LSTM` when ``literal``, else
-    the equivalent ``torch.nn.LSTM``."""
+    the equivalent ``torch.nn.LSTM``. With ``input_bound``, the four input weights
+    ``W_gx, W_ix, W_fx, W_ox`` start uniform on ``[-input_bound, input_bound]``
+    (see :func:`~lecturecode.sequence.rnn.one_hot_start`)."""
     recurrence = LSTM(vocab_size + 1, hidden_size)
+    if input_bound is not None:
+        for n in LECTURE_ORDER:
+            one_hot_start(getattr(recurrence, f"W_{n}x"), input_bound)
     if not literal:
         recurrence = lstm_to_torch(recurrence)
     return RecurrentLanguageModel(recurrence, vocab_size, dropout)

@@ -27,6 +27,21 @@ def uniform_(tensor: torch.Tensor, hidden_size: int) -> torch.Tensor:
     return nn.init.uniform_(tensor, -bound, bound)
 
 
+def one_hot_start(W_x: torch.Tensor, bound: float) -> torch.Tensor:
+    """Redraw input weights uniform on ``[-bound, bound]``, in place.
+
+    A one-hot input ``x_i`` selects one column of ``W_x``, so that column is the
+    whole input signal. PyTorch's recurrent default, ``U(-1/sqrt(H), 1/sqrt(H))``,
+    makes it tiny for a wide ``H`` (the scale suits dense inputs, whose columns
+    add up), and Adam's steps of about ``lr`` per weight then take hundreds of
+    steps to grow it; a bound near one starts it at the scale it needs.
+    """
+    if not bound > 0:
+        raise ValueError(f"bound must be positive, got {bound!r}")
+    with torch.no_grad():
+        return nn.init.uniform_(W_x, -bound, bound)
+
+
 class RNN(nn.Module):
     """The lecture's recurrence (eq. rnn), one step at a time.
 
@@ -131,11 +146,15 @@ class RecurrentLanguageModel(SequenceModel):
 
 
 def rnn_language_model(
-    vocab_size: int, hidden_size: int, literal: bool = False, dropout: float = 0.0
+    vocab_size: int, hidden_size: int, literal: bool = False, dropout: float = 0.0,
+    input_bound: float | None = None,
 ) -> RecurrentLanguageModel:
     """The RNN language model: the lecture's :class:`RNN` when ``literal``, else
-    the equivalent ``torch.nn.RNN(bias=False)``."""
+    the equivalent ``torch.nn.RNN(bias=False)``. With ``input_bound``, ``W_hx``
+    starts uniform on ``[-input_bound, input_bound]`` (see :func:`one_hot_start`)."""
     recurrence = RNN(vocab_size + 1, hidden_size)
+    if input_bound is not None:
+        one_hot_start(recurrence.W_hx, input_bound)
     if not literal:
         recurrence = rnn_to_torch(recurrence)
     return RecurrentLanguageModel(recurrence, vocab_size, dropout)
