@@ -2,11 +2,12 @@
 help pages of the language itself (``help("with")`` prints one of them).
 
 The corpus is every topic, in sorted key order, joined by blank lines, with each
-paragraph kept once: the topics repeat many paragraphs word for word (a grammar rule or
-a "see also" note appears under several keys), about a fifth of the raw text. Left in,
-they would put verbatim copies of training text into validation and test, and reward a
-model for copying. About 373,000 characters remain on Python 3.11; the exact text
-depends on the Python version, so :class:`TextData` records the version it was read from.
+paragraph kept once: the topics repeat many paragraphs word for word (a grammar
+rule or a "see also" note appears under several keys), about a fifth of the raw
+text. Left in, they would put verbatim copies of training text into validation and
+test, and reward a model for copying. About 373,000 characters remain on Python
+3.11; the exact text depends on the Python version, so :class:`TextData` records
+the version it was read from.
 
 The split is fixed and interleaved: the text is cut into blocks of
 ``BLOCK = 2000`` characters; block ``k`` goes to validation when ``k % 20 == 18``,
@@ -50,7 +51,9 @@ def verbatim_share(train: str, other: str, k: int) -> float:
     """Share of the ``k``-character windows of ``other`` that occur word for word
     somewhere in ``train``: how much of a held-out split a model could copy."""
     if not isinstance(k, int) or k < 1 or len(other) < k:
-        raise ValueError(f"k must be a positive integer at most len(other), got {k!r}")
+        raise ValueError(
+            f"k must be a positive integer at most len(other), got {k!r}"
+        )
     windows = {train[i : i + k] for i in range(len(train) - k + 1)}
     return sum(other[i : i + k] in windows for i in range(len(other) - k + 1)) / (
         len(other) - k + 1

@@ -95,7 +95,9 @@ def critical_radius(rnn, Q: torch.Tensor, inputs: torch.Tensor, lo: float = 1.0,
         return log_slope(lags[skip:], norms[skip:])
 
     if not rate(lo) < 0 < rate(hi):
-        raise ValueError(f"the growth rate does not change sign between {lo} and {hi}")
+        raise ValueError(
+            f"the growth rate does not change sign between {lo} and {hi}"
+        )
     while hi - lo > xtol:
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if rate(mid) < 0 else (lo, mid)

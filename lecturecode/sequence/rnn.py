@@ -151,7 +151,7 @@ def rnn_language_model(
 ) -> RecurrentLanguageModel:
     """The RNN language model: the lecture's :class:`RNN` when ``literal``, else
     the equivalent ``torch.nn.RNN(bias=False)``. With ``input_bound``, ``W_hx``
-    starts uniform on ``[-input_bound, input_bound]`` (see :func:`one_hot_start`)."""
+    starts uniform on ``[-input_bound, input_bound]`` (:func:`one_hot_start`)."""
     recurrence = RNN(vocab_size + 1, hidden_size)
     if input_bound is not None:
         one_hot_start(recurrence.W_hx, input_bound)
