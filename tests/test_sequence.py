@@ -451,6 +451,18 @@ def test_solved_uses_the_papers_tolerance():
     ]
 
 
+@pytest.mark.parametrize("make", [rnn_language_model, lstm_language_model])
+def test_one_hot_start_draws_the_input_weights_only(make):
+    torch.manual_seed(0)
+    model = make(5, 64, input_bound=1.0)
+    W_x = model.recurrence.weight_ih_l0
+    W_h = model.recurrence.weight_hh_l0
+    assert W_x.abs().max() <= 1.0 and W_x.abs().max() > 0.9
+    assert W_h.abs().max() <= 1 / math.sqrt(64)  # the recurrent start is PyTorch's
+    with pytest.raises(ValueError, match="bound must be positive"):
+        make(5, 8, input_bound=0.0)
+
+
 # Text data ------------------------------------------------------------------------
 
 
