@@ -4,12 +4,12 @@ the page, and the code is lint-clean."""
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import jupytext
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from lecturecode.paths import ROOT
+
 CHAPTERS = sorted(
     path
     for path in (ROOT / "book").rglob("*.md")
