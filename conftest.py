@@ -17,8 +17,7 @@ import jupytext
 from nbval.plugin import IPyNbFile
 
 from lecturecode.notebooks import is_notebook
-
-ROOT = Path(__file__).resolve().parent
+from lecturecode.paths import ROOT
 
 os.environ.setdefault("LECTURE_SCALE", "smoke")
 os.environ["PYTHONPATH"] = os.pathsep.join(

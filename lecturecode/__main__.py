@@ -1,7 +1,7 @@
-"""``python -m lecturecode figures ...``: see :mod:`lecturecode.jobs`."""
+"""``python -m lecturecode figures ...``: see :mod:`lecturecode.cli`."""
 
 import sys
 
-from .jobs import main
+from .cli import main
 
 sys.exit(main())

@@ -6,22 +6,20 @@ import timeit
 import numpy as np
 import torch
 
+from .runtime import cpu_threads
+
 
 def best_seconds(fn, repeats: int = 5, min_time: float = 0.02) -> float:
     """Seconds per call of ``fn()`` on one thread: the best of ``repeats`` timings,
     each averaging enough calls to last ``min_time`` (as ``timeit`` does). Other
     work on the machine only adds time, so the minimum is the least disturbed
     measurement; one thread keeps thread start-up and contention out of it."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with cpu_threads(1, torch.device("cpu")):
         timer = timeit.Timer(fn)
         number = 1
         while (elapsed := timer.timeit(number)) < min_time and number < 10**6:
             number *= 10
         return min([elapsed, *timer.repeat(repeats - 1, number)]) / number
-    finally:
-        torch.set_num_threads(threads)
 
 
 def loglog_slope(sizes, seconds) -> float:

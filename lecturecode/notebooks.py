@@ -16,7 +16,7 @@ import jupytext
 import nbformat
 import yaml
 
-from .jobs import ROOT
+from .paths import ROOT
 
 INSTALL_CELL = """\
 # Running outside a clone of the book (on Colab, say)? Install its package first.

@@ -14,19 +14,17 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from .jobs import FULL_OUTPUT, RESULTS_FILE, ROOT, read_results
+from .paths import FULL_OUTPUT, QUICK_OUTPUT
+from .records import RESULTS_FILE, read_results
 
-QUICK_OUTPUT = ROOT / "book" / "quick"
-ENV_VAR = "LECTURE_RESULTS"
-# JSON Schema of the results file (the tests validate every run against it).
-SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
+RESULTS_VARIABLE = "LECTURE_RESULTS"
 
 
 def results_dir() -> Path:
     """The folder whose ``results.json`` the book shows: ``$LECTURE_RESULTS``, else
     the full-scale run, else the quick-scale one."""
-    if os.environ.get(ENV_VAR):
-        candidates = [Path(os.environ[ENV_VAR])]
+    if os.environ.get(RESULTS_VARIABLE):
+        candidates = [Path(os.environ[RESULTS_VARIABLE])]
     else:
         candidates = [FULL_OUTPUT, QUICK_OUTPUT]
     for folder in candidates:

@@ -1,5 +1,6 @@
-"""Device, seeds and input checks shared by every model."""
+"""Device, threads, seeds and input checks shared by every model."""
 
+import contextlib
 import math
 import random
 
@@ -12,6 +13,20 @@ LOG_2PI = math.log(2 * math.pi)
 def default_device() -> torch.device:
     """CUDA when present, otherwise the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int, device: torch.device):
+    """Run the block with ``n`` intra-op threads when ``device`` is the CPU."""
+    if device.type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -51,6 +66,14 @@ def free_parameters(module: torch.nn.Module) -> int:
         for p in module.parameters()
         if p.requires_grad
     )
+
+
+def check_positive_int(value, name: str) -> int:
+    """``value`` itself when it is an integer >= 1 (a bool is not); otherwise
+    ``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
 
 
 def check_batch(x, dim: int, name: str = "x") -> torch.Tensor:

@@ -1,26 +1,51 @@
-"""One switch for how big every run is (DESIGN.md, section 5).
+"""One switch for how big every run is.
 
 ``smoke``  seconds per chapter: what the test suite runs; ``quick``  a couple of
 minutes per chapter on a laptop CPU: the default for a reader; ``full``   the GPU
 job that produces the published figures.
 
-The switch is the environment variable ``LECTURE_SCALE``. The same code runs at
-every scale; only sizes and step counts change.
+A chapter takes the scale from the environment variable ``LECTURE_SCALE``; the job
+runner sets it for the length of one job with :func:`using_scale`, without touching
+the environment. The same code runs at every scale; only sizes and step counts
+change.
 """
 
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 SCALES = ("smoke", "quick", "full")
-ENV_VAR = "LECTURE_SCALE"
+SCALE_VARIABLE = "LECTURE_SCALE"
 DEFAULT = "quick"
+_chosen: ContextVar[str | None] = ContextVar("scale", default=None)
+
+
+def check_scale(scale: str) -> str:
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+    return scale
+
+
+@contextmanager
+def using_scale(scale: str):
+    """Within the block, :func:`current_scale` is ``scale``, whatever
+    ``LECTURE_SCALE`` says."""
+    token = _chosen.set(check_scale(scale))
+    try:
+        yield scale
+    finally:
+        _chosen.reset(token)
 
 
 def current_scale() -> str:
-    """The scale chosen by ``LECTURE_SCALE`` (``quick`` when unset)."""
-    scale = os.environ.get(ENV_VAR, DEFAULT).strip().lower() or DEFAULT
+    """The scale of :func:`using_scale`, else ``LECTURE_SCALE`` (``quick`` when
+    unset)."""
+    if (chosen := _chosen.get()) is not None:
+        return chosen
+    scale = os.environ.get(SCALE_VARIABLE, DEFAULT).strip().lower() or DEFAULT
     if scale not in SCALES:
         raise ValueError(
-            f"{ENV_VAR}={scale!r} is not a scale; expected one of {SCALES}"
+            f"{SCALE_VARIABLE}={scale!r} is not a scale; expected one of {SCALES}"
         )
     return scale
 

@@ -1,14 +1,13 @@
 """One training loop and one evaluation for every likelihood model.
 
 Every likelihood model in the book has ``log_prob(x) -> Tensor[batch]`` in nats
-(DESIGN.md, section 3), so maximum likelihood is the same loop for all of them:
-minimize the average negative log-likelihood with Adam, watch it on a validation
-split, and keep the parameters of the best validation step.
+(CONTRIBUTING.md, "Shared conventions"), so maximum likelihood is the same loop
+for all of them: minimize the average negative log-likelihood with Adam, watch it
+on a validation split, and keep the parameters of the best validation step.
 """
 
 import copy
 import math
-import os
 import time
 from dataclasses import dataclass, field
 
@@ -72,18 +71,16 @@ def fit(
     eval_every: int | None = None,
     loss_fn=negative_log_likelihood,
     seed: int = 0,
-    progress: bool | None = None,
+    progress: bool = False,
 ) -> FitResult:
     """Fit ``model`` to ``train``: ``steps`` Adam steps on ``loss_fn``.
 
     Minibatches come from reshuffling ``train`` every epoch with a generator seeded
     by ``seed``. Every ``eval_every`` steps the validation NLL is measured; with
     ``val`` given, the parameters of the best validation step are restored at the
-    end. A progress bar shows when ``progress`` is true or, by default, when the
-    environment variable ``LECTURE_PROGRESS`` is 1 (the full-scale job sets it).
+    end. A progress bar shows when ``progress`` is true (a job passes its
+    context's ``progress``).
     """
-    if progress is None:
-        progress = os.environ.get("LECTURE_PROGRESS") == "1"
     if steps < 1:
         raise ValueError(f"steps must be positive, got {steps}")
     if len(train) == 0:

@@ -16,6 +16,7 @@ from lecturecode.autoregressive import (
     AutoregressiveModel,
     IndependentBernoulli,
     MADEMixture,
+    MADENet,
     MaskedConv2d,
     UntiedNADE,
     all_binary_vectors,
@@ -250,9 +251,15 @@ def test_fast_samplers_equal_the_generic_one(name, ordering_name):
     assert torch.equal(fast, generic_passes)
 
 
-def test_made_sampler_needs_one_output_per_coordinate():
-    with pytest.raises(ValueError, match="outputs_per_dim"):
-        MADE(4, (8,), outputs_per_dim=2).sample(3)
+def test_made_is_one_output_per_coordinate_and_maf_has_the_network_alone():
+    """The Bernoulli model reads one logit per coordinate; a network with two
+    outputs per coordinate serves MAF, which is no Bernoulli model."""
+    assert MADE(4, (8,)).net.outputs_per_dim == 1
+    with pytest.raises(TypeError, match="outputs_per_dim"):
+        MADE(4, (8,), outputs_per_dim=2)
+    maf = MAF(4, (8,))
+    assert isinstance(maf.net, MADENet) and maf.net.outputs_per_dim == 2
+    assert not isinstance(maf.net, AutoregressiveModel)
 
 
 def test_free_parameters_match_hand_counts():
@@ -269,11 +276,12 @@ def test_free_parameters_match_hand_counts():
     # Two layers, by hand: degrees (1, 2) and (2, 2) for D = 3; M^W1 keeps 1 + 2,
     # M^W2 keeps 2 + 2, M^V keeps 1 + 1 (only output 3 sees degree 2).
     made = MADE(3, (2, 2))
-    made.unit_degrees = [torch.tensor([1, 2]), torch.tensor([2, 2])]
-    masks = masks_from_degrees([torch.tensor([1, 2, 3]), *made.unit_degrees])
-    for layer, mask in zip(made.layers, masks, strict=True):
+    net = made.net
+    net.unit_degrees = [torch.tensor([1, 2]), torch.tensor([2, 2])]
+    masks = masks_from_degrees([torch.tensor([1, 2, 3]), *net.unit_degrees])
+    for layer, mask in zip(net.layers, masks, strict=True):
         layer.mask = mask
-    made.num_masks, made.set_masks = 1, lambda index: None
+    net.num_masks, net.set_masks = 1, lambda index: None
     assert free_parameters(made) == (3 + 4 + 2) + (2 + 2 + 3)
     # A mixture counts the union of its mask sets, and a PixelCNN layer its mask.
     mixture = MADE(D, (500,), ordering="random", num_masks=8)
@@ -314,14 +322,14 @@ def test_made_connectivity_is_strictly_lower_triangular_in_the_ordering():
 
 def test_made_mask_sets_are_reproducible_and_distinct():
     made = MADE(8, (20,), ordering="random", num_masks=3, seed=4)
-    first = (made.ordering.clone(), made.layers[0].mask.clone())
+    first = (made.ordering.clone(), made.net.layers[0].mask.clone())
     made.next_masks()
     assert not torch.equal(made.ordering, first[0])
     made.next_masks()
     made.next_masks()  # cycles back to set 0
     assert made.mask_index == 0
     assert torch.equal(made.ordering, first[0])
-    assert torch.equal(made.layers[0].mask, first[1])
+    assert torch.equal(made.net.layers[0].mask, first[1])
 
 
 def test_independent_bernoulli_fit_is_laplace_smoothed():

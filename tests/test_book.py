@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from lecturecode.notebooks import is_notebook, toc_chapters
+from lecturecode.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 # The build gets a repository, as the deploy workflow gives it, so that the
 # repository, edit and launch buttons are rendered and can be checked.
 TEST_REPOSITORY = "https://github.com/lecture18/book"

@@ -1,15 +1,16 @@
 """House rules for chapters and code: what a reader sees is the package's code, it fits
 the page, and the code is lint-clean."""
 
+import ast
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import jupytext
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from lecturecode.paths import ROOT
+
 CHAPTERS = sorted(
     path
     for path in (ROOT / "book").rglob("*.md")
@@ -52,6 +53,58 @@ def test_chapter_code_fits_the_page(path):
         if len(line) > WIDTH
     ]
     assert long == []
+
+
+def shown_code(path):
+    """``(file, options)`` of every ``literalinclude`` in a page."""
+    pattern = r"```\{literalinclude\} (\S+)\n((?::[^\n]*\n)*)"
+    for match in re.finditer(pattern, path.read_text()):
+        options = dict(re.findall(r":([\w-]+):[ ]?(.*)", match.group(2)))
+        yield (path.parent / match.group(1)).resolve(), options
+
+
+def missing_code(path) -> list[str]:
+    """What a page shows from the package that the package does not have: a
+    file, a ``:pyobject:`` or a ``:start-after:``/``:end-before:`` marker."""
+    missing = []
+    for source, options in shown_code(path):
+        if not source.exists():
+            missing.append(str(source))
+            continue
+        text = source.read_text()
+        if "pyobject" in options:
+            body = ast.parse(text).body
+            for name in options["pyobject"].split("."):
+                found = [n for n in body if getattr(n, "name", None) == name]
+                if not found:
+                    missing.append(f"{source.name}: {options['pyobject']}")
+                    break
+                body = getattr(found[0], "body", [])
+        for key in ("start-after", "end-before"):
+            if key in options and options[key].strip('"') not in text:
+                missing.append(f"{source.name}: {options[key]}")
+    return missing
+
+
+PAGES = sorted((ROOT / "book").rglob("*.md"))
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_shown_code_exists_in_the_package(path):
+    assert missing_code(path) == []
+
+
+def test_missing_shown_code_is_named(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        f"```{{literalinclude}} {ROOT}/lecturecode/nets.py\n:pyobject: gate\n```\n"
+        f"```{{literalinclude}} {ROOT}/lecturecode/nets.py\n:pyobject: MaskedLinear.nope\n```\n"
+        f"```{{literalinclude}} {ROOT}/lecturecode/gone.py\n:pyobject: x\n```\n"
+    )
+    assert missing_code(page) == [
+        "nets.py: MaskedLinear.nope",
+        str(ROOT / "lecturecode" / "gone.py"),
+    ]
 
 
 def test_package_code_fits_the_page():

@@ -9,8 +9,14 @@ import torch
 from lecturecode.benchmarks import best_seconds, loglog_slope
 from lecturecode.density2d import density_grid, grid_mass
 from lecturecode.flows import FlowModel, LinearFlow
-from lecturecode.runtime import check_batch, check_binary_batch, count_parameters
-from lecturecode.scale import by_scale, current_scale
+from lecturecode.runtime import (
+    check_batch,
+    check_binary_batch,
+    check_positive_int,
+    count_parameters,
+    cpu_threads,
+)
+from lecturecode.scale import by_scale, current_scale, using_scale
 from lecturecode.train import bits_per_dim, fit, mean_nll
 
 
@@ -24,6 +30,34 @@ def test_scale_switch(monkeypatch):
     monkeypatch.setenv("LECTURE_SCALE", "huge")
     with pytest.raises(ValueError, match="not a scale"):
         current_scale()
+
+
+def test_a_chosen_scale_wins_over_the_environment_for_its_block(monkeypatch):
+    monkeypatch.setenv("LECTURE_SCALE", "quick")
+    with using_scale("full"):
+        assert by_scale(smoke=1, quick=2, full=3) == 3
+        with using_scale("smoke"):
+            assert current_scale() == "smoke"
+        assert current_scale() == "full"
+    assert current_scale() == "quick"
+    with pytest.raises(ValueError, match="scale must be one of"), using_scale("huge"):
+        pass
+
+
+def test_positive_int_check_names_the_argument():
+    assert check_positive_int(3, "n") == 3
+    for bad in (0, -1, 2.0, True, "3"):
+        with pytest.raises(ValueError, match="steps must be a positive integer"):
+            check_positive_int(bad, "steps")
+
+
+def test_cpu_threads_are_restored_and_other_devices_left_alone():
+    before = torch.get_num_threads()
+    with cpu_threads(1, torch.device("cpu")):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with cpu_threads(1, torch.device("cuda")):
+        assert torch.get_num_threads() == before
 
 
 def test_binary_check_names_the_bad_value():

@@ -4,20 +4,19 @@ run of every registered job (so the GPU job never rots)."""
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import jsonschema
 import matplotlib.pyplot as plt
 import pytest
 
-from lecturecode import jobs
-from lecturecode import results as results_module
+from lecturecode import jobs, records
 from lecturecode.data import TwoMoons
-from lecturecode.experiments import evaluate
+from lecturecode.experiments import JOBS
+from lecturecode.experiments.base import evaluate, register
 from lecturecode.flows import FlowModel, LinearFlow
+from lecturecode.paths import ROOT
 from lecturecode.train import fit
 
-ROOT = Path(__file__).resolve().parents[1]
 RECORD_KEYS = {
     "model",
     "dataset",
@@ -34,7 +33,8 @@ RECORD_KEYS = {
 
 @pytest.fixture
 def toy_job():
-    """A small real job: fit a linear flow to two moons, save one figure."""
+    """A small real job, as a registry of one: fit a linear flow to two moons,
+    save one figure."""
 
     def run(context):
         moons = TwoMoons()
@@ -57,15 +57,17 @@ def toy_job():
             )
         ]
 
-    jobs.register("toy", chapter="book/test", description="a toy job")(run)
-    yield "toy"
-    del jobs.JOBS["toy"]
+    return {"toy": register("toy", chapter="book/test", description="toy")(run)}
+
+
+def run_toy(registry, out, **options) -> dict:
+    return jobs.run_jobs(["toy"], scale="smoke", out=out, registry=registry, **options)
 
 
 def test_job_writes_results_and_figures(toy_job, tmp_path):
-    results = jobs.run_jobs([toy_job], scale="smoke", out=tmp_path)
+    results = run_toy(toy_job, tmp_path)
     on_disk = json.loads((tmp_path / "results.json").read_text())
-    assert on_disk == results and on_disk["schema"] == jobs.SCHEMA
+    assert on_disk == results and on_disk["schema"] == records.SCHEMA
     entry = on_disk["jobs"]["toy"]
     assert entry["scale"] == "smoke" and entry["device"] in {"cpu", "cuda"}
     assert len(entry["git_revision"]) >= 7 and entry["seconds"] > 0
@@ -75,16 +77,16 @@ def test_job_writes_results_and_figures(toy_job, tmp_path):
 
 
 def test_finished_jobs_are_not_redone_unless_forced(toy_job, tmp_path, capsys):
-    first = jobs.run_jobs([toy_job], scale="smoke", out=tmp_path)["jobs"]["toy"]
-    again = jobs.run_jobs([toy_job], scale="smoke", out=tmp_path)["jobs"]["toy"]
+    first = run_toy(toy_job, tmp_path)["jobs"]["toy"]
+    again = run_toy(toy_job, tmp_path)["jobs"]["toy"]
     assert again == first and "done already" in capsys.readouterr().out
-    forced = jobs.run_jobs([toy_job], scale="smoke", out=tmp_path, force=True)
+    forced = run_toy(toy_job, tmp_path, force=True)
     assert forced["jobs"]["toy"]["finished"] >= first["finished"]
 
 
 def test_jobs_are_deterministic_given_the_seed(toy_job, tmp_path):
     def nll(out, seed):
-        entry = jobs.run_jobs([toy_job], scale="smoke", out=out, seed=seed)["jobs"]
+        entry = run_toy(toy_job, out, seed=seed)["jobs"]
         return entry["toy"]["records"][0]["test_nll"]
 
     assert nll(tmp_path / "a", 3) == nll(tmp_path / "b", 3)
@@ -105,12 +107,12 @@ def test_every_job_runs_at_smoke_scale(tmp_path):
         [*command, "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True
     )
     assert run.returncode == 0, run.stderr[-3000:]
-    registered = jobs.load_jobs()
+    registered = JOBS
     results = (
         json.loads((tmp_path / "results.json").read_text()) if registered else {}
     )
     if registered:
-        schema = json.loads(results_module.SCHEMA_FILE.read_text())
+        schema = json.loads(records.SCHEMA_FILE.read_text())
         jsonschema.validate(results, schema)
     for name in registered:
         entry = results["jobs"][name]

@@ -1,6 +1,5 @@
 """The chapters exported as notebooks for Colab: what the deploy workflow publishes."""
 
-from pathlib import Path
 
 import jupytext
 import nbformat
@@ -9,8 +8,8 @@ from IPython.core.inputtransformer2 import TransformerManager
 from nbclient import NotebookClient
 
 from lecturecode import notebooks
+from lecturecode.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 REPO = "https://github.com/lecture18/book"
 
 

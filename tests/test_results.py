@@ -3,19 +3,18 @@
 import json
 import math
 import re
-from pathlib import Path
 
 import jsonschema
 import pytest
 
-from lecturecode import jobs, results
+from lecturecode import jobs, records, results
 from lecturecode.data import TwoMoons
-from lecturecode.experiments import evaluate
+from lecturecode.experiments.base import evaluate, register
 from lecturecode.flows import FlowModel, LinearFlow
+from lecturecode.paths import FULL_OUTPUT, QUICK_OUTPUT, ROOT
 from lecturecode.train import fit
 
-ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = json.loads(results.SCHEMA_FILE.read_text())
+SCHEMA = json.loads(records.SCHEMA_FILE.read_text())
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +40,16 @@ def run(tmp_path_factory):
     def other_job(context):
         return [{"model": "gradient study", "dataset": "ring", "norms": [1.0]}]
 
-    jobs.register("t_flow", chapter="book/flows/coupling", description="")(flow_job)
-    jobs.register("t_other", chapter="book/gans/gan_recap", description="")(
-        other_job
-    )
+    registry = {
+        "t_flow": register("t_flow", chapter="book/flows/coupling", description="")(
+            flow_job
+        ),
+        "t_other": register("t_other", chapter="book/gans/gan_recap", description="")(
+            other_job
+        ),
+    }
     out = tmp_path_factory.mktemp("run")
-    try:
-        jobs.run_jobs(["t_flow", "t_other"], scale="smoke", out=out)
-    finally:
-        del jobs.JOBS["t_flow"], jobs.JOBS["t_other"]
+    jobs.run_jobs(["t_flow", "t_other"], scale="smoke", out=out, registry=registry)
     return out
 
 
@@ -71,7 +71,7 @@ def test_the_schema_rejects_what_it_should(run):
             jsonschema.validate(bad, SCHEMA)
 
 
-@pytest.mark.parametrize("folder", [jobs.FULL_OUTPUT, results.QUICK_OUTPUT])
+@pytest.mark.parametrize("folder", [FULL_OUTPUT, QUICK_OUTPUT])
 def test_committed_results_match_the_schema_and_their_figures_exist(folder):
     if not (folder / "results.json").exists():
         pytest.skip(f"no run committed in {folder}")
@@ -223,9 +223,9 @@ def test_jobs_table_has_a_row_per_job(run):
 
 
 def test_results_dir_follows_the_environment(run, tmp_path, monkeypatch):
-    monkeypatch.setenv(results.ENV_VAR, str(run))
+    monkeypatch.setenv(results.RESULTS_VARIABLE, str(run))
     assert results.results_dir() == run
-    monkeypatch.setenv(results.ENV_VAR, str(tmp_path))
+    monkeypatch.setenv(results.RESULTS_VARIABLE, str(tmp_path))
     with pytest.raises(FileNotFoundError, match="figures --scale full"):
         results.results_dir()
 

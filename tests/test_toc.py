@@ -2,13 +2,11 @@
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from lecturecode.notebooks import is_notebook, toc_chapters
-
-ROOT = Path(__file__).resolve().parents[1]
+from lecturecode.paths import ROOT
 
 
 def chapters() -> set[str]:

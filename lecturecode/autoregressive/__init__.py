@@ -1,18 +1,26 @@
-"""Autoregressive models (lecture 18.2): the chain rule over an ordering, FVSBN,
-NADE, MADE, MADE turned into a flow (MAF), and PixelCNN."""
+"""Autoregressive models (lecture 18.2): the chain rule over an ordering and the
+categorical machinery (``base``), the independent baselines, FVSBN, NADE, MADE
+(the masked network ``MADENet`` and the Bernoulli model), MADE turned into a flow
+(MAF), and PixelCNN. The masked layers they share live in :mod:`lecturecode.nets`.
+"""
 
+from ..nets import MaskedConv2d, MaskedLinear, gate
 from .base import (
     AutoregressiveModel,
+    CategoricalModel,
     all_binary_vectors,
     check_ordering,
+    complete,
     ranks,
+    strictly_before,
     total_probability,
 )
-from .fvsbn import FVSBN, IndependentBernoulli, fvsbn_mask
+from .baselines import IndependentBernoulli, IndependentCategorical
+from .fvsbn import FVSBN, fvsbn_mask
 from .made import (
     MADE,
     MADEMixture,
-    MaskedLinear,
+    MADENet,
     averaged_logits_log_prob,
     hidden_degrees,
     input_degrees,
@@ -26,18 +34,13 @@ from .made import (
 from .maf import MAF
 from .nade import NADE, UntiedNADE
 from .pixelcnn import (
-    CategoricalModel,
     GatedLayer,
     GatedPixelCNN,
-    IndependentCategorical,
-    MaskedConv2d,
     PixelCNN,
     PixelCNNBase,
     allowed_inputs,
     channel_groups,
     channel_mask,
-    complete,
-    gate,
     horizontal_mask,
     mask_A,
     mask_B,
@@ -58,6 +61,7 @@ __all__ = [
     "IndependentBernoulli",
     "IndependentCategorical",
     "MADEMixture",
+    "MADENet",
     "MaskedConv2d",
     "MaskedLinear",
     "PixelCNN",
@@ -85,6 +89,7 @@ __all__ = [
     "masks_from_degrees",
     "pixelcnn_mask",
     "ranks",
+    "strictly_before",
     "receptive_field",
     "total_probability",
     "vertical_mask",

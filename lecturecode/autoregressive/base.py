@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..runtime import check_binary_batch
+from ..runtime import check_batch, check_binary_batch, check_positive_int
 
 
 def check_ordering(ordering, dim: int) -> torch.Tensor:
@@ -48,6 +48,13 @@ def ranks(ordering: torch.Tensor) -> torch.Tensor:
     return position
 
 
+def strictly_before(ordering: torch.Tensor) -> torch.Tensor:
+    """``B[i, j]`` is True when coordinate ``j`` comes strictly before ``i`` in
+    the ordering: the inputs the conditional of ``x_i`` may see."""
+    rank = ranks(ordering)
+    return rank.unsqueeze(0) < rank.unsqueeze(1)
+
+
 class AutoregressiveModel(nn.Module):
     """``p(x) = prod_k p(x_{o_k} | x_{o_<k})`` (eq. chain) with Bernoulli
     conditionals.
@@ -57,9 +64,7 @@ class AutoregressiveModel(nn.Module):
 
     def __init__(self, dim: int, ordering=None):
         super().__init__()
-        if not isinstance(dim, int) or dim < 1:
-            raise ValueError(f"dim must be a positive integer, got {dim!r}")
-        self.dim = dim
+        self.dim = check_positive_int(dim, "dim")
         self.register_buffer("ordering", check_ordering(ordering, dim))
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
@@ -96,8 +101,7 @@ class AutoregressiveModel(nn.Module):
         return x
 
     def _empty_batch(self, n):
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
+        check_positive_int(n, "n")
         anchor = self.ordering
         return torch.zeros(n, self.dim, device=anchor.device, dtype=_dtype_of(self))
 
@@ -109,6 +113,76 @@ def _device(generator):
 def _dtype_of(module: nn.Module) -> torch.dtype:
     parameter = next(iter(module.parameters()), None)
     return parameter.dtype if parameter is not None else torch.get_default_dtype()
+
+
+class CategoricalModel(AutoregressiveModel):
+    """Autoregressive model over ``levels`` values per coordinate,
+    ``0..levels-1``. With ``levels = 2`` the conditionals are the base class's
+    Bernoulli, one logit each; with more, a categorical softmax, ``logits`` of
+    shape ``(batch, D, levels)`` (the extension the base class foresees)."""
+
+    def __init__(self, dim: int, levels: int, ordering=None):
+        if not isinstance(levels, int) or levels < 2:
+            raise ValueError(f"need levels >= 2, got {levels!r}")
+        super().__init__(dim, ordering)
+        self.levels = levels
+        self.outputs = 1 if levels == 2 else levels
+
+    def check_input(self, x):
+        if self.levels == 2:
+            return super().check_input(x)
+        check_batch(x, self.dim)
+        if not ((x == x.round()) & (x >= 0) & (x < self.levels)).all():
+            raise ValueError(
+                f"x must hold integer levels 0..{self.levels - 1} for a "
+                f"categorical model"
+            )
+        return x
+
+    def conditional_log_prob(self, logits, x):
+        """``log p(x_i | x_<i)``: a log-softmax picked at the observed level."""
+        if self.levels == 2:
+            return super().conditional_log_prob(logits, x)
+        log_p = torch.log_softmax(logits, dim=-1)
+        return log_p.gather(-1, x.long().unsqueeze(-1)).squeeze(-1)
+
+    def sample_conditional(self, logits, generator=None):
+        if self.levels == 2:
+            return super().sample_conditional(logits, generator)
+        probabilities = torch.softmax(logits, dim=-1)
+        if generator is not None and _device(generator) != logits.device:
+            probabilities = probabilities.to(_device(generator))
+        draw = torch.multinomial(probabilities, 1, generator=generator)
+        return draw.squeeze(1).to(logits)
+
+
+@torch.no_grad()
+def complete(
+    model: AutoregressiveModel,
+    x: torch.Tensor,
+    known: torch.Tensor,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Sample the coordinates where ``known`` is False from
+    ``p(unknown | known)``, keeping the known ones: ancestral sampling that
+    skips the known coordinates. Exact only when the known coordinates come
+    first in the model's ordering (the upper half of an image in raster order),
+    so anything else raises ``ValueError``."""
+    model.check_input(x)
+    known = torch.as_tensor(known, dtype=torch.bool, device=x.device)
+    if known.shape != (model.dim,):
+        raise ValueError(f"known must have shape ({model.dim},), got {known.shape}")
+    in_order = known[model.ordering]
+    prefix = int(in_order.sum())
+    if not in_order[:prefix].all():
+        raise ValueError(
+            "the known coordinates must come first in the model's ordering; "
+            "otherwise sampling the rest ignores what comes after it"
+        )
+    x = x.clone()
+    for i in model.ordering[prefix:].tolist():
+        x[:, i] = model.sample_conditional(model.logits(x)[:, i], generator)
+    return x
 
 
 MAX_EXHAUSTIVE_DIM = 20

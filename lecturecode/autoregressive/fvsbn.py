@@ -13,17 +13,16 @@ import torch
 from torch import nn
 
 from ..runtime import check_batch
-from .base import AutoregressiveModel, ranks
+from .base import AutoregressiveModel, strictly_before
 
 
 def fvsbn_mask(ordering: torch.Tensor, include_self: bool = False) -> torch.Tensor:
     """``M[i, j] = 1`` when ``x_j`` may enter the conditional of ``x_i``: ``j``
     strictly before ``i`` in the ordering (or ``j = i`` too, if
     ``include_self``)."""
-    rank = ranks(ordering)
-    before = rank.unsqueeze(0) < rank.unsqueeze(1)
+    before = strictly_before(ordering)
     if include_self:
-        before = before | torch.eye(len(rank), dtype=torch.bool)
+        before = before | torch.eye(len(ordering), dtype=torch.bool)
     return before.float()
 
 
@@ -58,28 +57,3 @@ class FVSBN(AutoregressiveModel):
             x[:, j] = self.sample_conditional(logits[:, j], generator)
             logits += x[:, j : j + 1] * theta[:, j]
         return x
-
-
-class IndependentBernoulli(AutoregressiveModel):
-    """The FVSBN with ``theta = 0``: ``p(x_i = 1) = sigmoid(b_i)`` for every
-    coordinate, independent of the others. The baseline every model must beat."""
-
-    def __init__(self, dim: int, ordering=None):
-        super().__init__(dim, ordering)
-        self.b = nn.Parameter(torch.zeros(dim))
-
-    def logits(self, x):
-        check_batch(x, self.dim)
-        return self.b.expand(len(x), -1)
-
-    @classmethod
-    @torch.no_grad()
-    def fit_closed_form(cls, data: torch.Tensor) -> "IndependentBernoulli":
-        """Maximum likelihood with add-one (Laplace) smoothing,
-        ``p_i = (ones_i + 1) / (n + 2)``, so that a pixel never on in training
-        does not get probability zero on test data."""
-        model = cls(data.shape[1])
-        model.check_input(data)
-        p = (data.sum(0) + 1) / (len(data) + 2)
-        model.b.copy_(torch.log(p) - torch.log1p(-p))
-        return model

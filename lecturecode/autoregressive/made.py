@@ -22,11 +22,11 @@ probabilities, not logits.
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from ..runtime import check_batch
-from .base import AutoregressiveModel, ranks
+from ..nets import MaskedLinear
+from ..runtime import check_batch, check_positive_int
+from .base import AutoregressiveModel, check_ordering, ranks
 
 
 def input_degrees(ordering: torch.Tensor) -> torch.Tensor:
@@ -86,26 +86,17 @@ def made_masks(
     return masks_from_degrees(made_degrees(ordering, hidden_sizes, generator))
 
 
-class MaskedLinear(nn.Linear):
-    """``x -> (W * M) x + b`` with a fixed binary mask ``M`` kept in a buffer."""
-
-    def __init__(self, in_features: int, out_features: int):
-        super().__init__(in_features, out_features)
-        self.register_buffer("mask", torch.ones(out_features, in_features))
-
-    def forward(self, x):
-        return F.linear(x, self.weight * self.mask, self.bias)
-
-
-class MADE(AutoregressiveModel):
-    """eq. made with any number of hidden layers (ReLU) and ``num_masks`` mask
-    sets.
+class MADENet(nn.Module):
+    """The masked network of eq. made, with any number of hidden layers (ReLU),
+    ``outputs_per_dim`` outputs per coordinate and ``num_masks`` mask sets:
+    output ``d`` depends on the coordinates before ``d`` in the ordering only.
 
     ``ordering`` is ``None`` (natural order for every mask set), ``"random"`` (a
     fresh random ordering per mask set) or a permutation (kept for every set).
     Mask set ``k`` is drawn from a generator seeded by ``(seed, k)``, so it can
-    be rebuilt at will. ``outputs_per_dim > 1`` gives several outputs per
-    coordinate, shape ``(batch, D, outputs_per_dim)`` (MAF uses two).
+    be rebuilt at will. The network is no distribution: :class:`MADE` reads its
+    outputs as Bernoulli logits, :class:`~lecturecode.autoregressive.MAF` as a
+    shift and a log-scale.
     """
 
     def __init__(
@@ -118,12 +109,14 @@ class MADE(AutoregressiveModel):
         outputs_per_dim: int = 1,
         seed: int = 0,
     ):
+        super().__init__()
         if isinstance(ordering, str) and ordering != "random":
             raise ValueError(
                 f"ordering must be None, 'random' or a permutation, "
                 f"got {ordering!r}"
             )
-        super().__init__(dim, None if isinstance(ordering, str) else ordering)
+        self.dim = check_positive_int(dim, "dim")
+        fixed = check_ordering(None if isinstance(ordering, str) else ordering, dim)
         if dim < 2:
             raise ValueError(f"MADE needs dim >= 2, got {dim}")
         if num_masks < 1 or outputs_per_dim < 1 or not hidden_sizes:
@@ -131,12 +124,13 @@ class MADE(AutoregressiveModel):
                 "need num_masks >= 1, outputs_per_dim >= 1 and at "
                 "least one hidden layer"
             )
+        self.register_buffer("ordering", fixed)
         self.hidden_sizes = tuple(hidden_sizes)
         self.random_ordering = ordering == "random"
         self.num_masks = num_masks
         self.outputs_per_dim = outputs_per_dim
         self.seed = seed
-        self.fixed_ordering = self.ordering.clone()
+        self.fixed_ordering = fixed.clone()
         sizes = [dim, *self.hidden_sizes, dim * outputs_per_dim]
         self.layers = nn.ModuleList(
             MaskedLinear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)
@@ -160,9 +154,11 @@ class MADE(AutoregressiveModel):
         self.unit_degrees = [m.to(device) for m in degrees[1:]]
         self.mask_index = index
 
-    def next_masks(self):
-        """Move on to the next mask set, cycling through ``num_masks``."""
-        self.set_masks((self.mask_index + 1) % self.num_masks)
+    def zero_output(self):
+        """Set the output layer to zero: the network then outputs 0 for every
+        input (a MAF layer starts as the identity map)."""
+        torch.nn.init.zeros_(self.layers[-1].weight)
+        torch.nn.init.zeros_(self.layers[-1].bias)
 
     def forward(self, x):
         """The network's raw output: ``(batch, D)``, or ``(batch, D, P)`` for
@@ -175,35 +171,6 @@ class MADE(AutoregressiveModel):
             return out
         return out.view(len(x), self.outputs_per_dim, self.dim).transpose(1, 2)
 
-    def logits(self, x):
-        check_batch(x, self.dim)
-        return self(x)
-
-    @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None):
-        """Ancestral sampling that computes every unit once. A unit of degree
-        ``m`` reads the first ``m`` coordinates of the ordering only (eq.
-        degrees), so it is computed at step ``m + 1``, just before the first
-        output allowed to read it, and kept: ``D`` sequential steps with the
-        arithmetic of one forward pass. Draws the same samples as the generic
-        sampler for the same generator."""
-        if self.outputs_per_dim != 1:
-            raise ValueError("MADE.sample needs outputs_per_dim == 1")
-        x = self._empty_batch(n)
-        hidden = [x.new_zeros(n, size) for size in self.hidden_sizes]
-        *layers, output = self.layers
-        for step, i in enumerate(self.ordering.tolist()):
-            below = x
-            degrees = self.unit_degrees
-            for layer, h, m in zip(layers, hidden, degrees, strict=True):
-                k = (m == step).nonzero().squeeze(1)  # the units of degree `step`
-                weight = layer.weight[k] * layer.mask[k]
-                h[:, k] = torch.relu(below @ weight.T + layer.bias[k])
-                below = h
-            logit = below @ (output.weight[i] * output.mask[i]) + output.bias[i]
-            x[:, i] = self.sample_conditional(logit, generator)
-        return x
-
     def used_entries(self):
         """The weights that some mask set keeps (for ``free_parameters``)."""
         current = self.mask_index
@@ -215,6 +182,73 @@ class MADE(AutoregressiveModel):
         self.set_masks(current)
         layers = self.layers
         return [(layer.weight, u) for layer, u in zip(layers, used, strict=True)]
+
+
+class MADE(AutoregressiveModel):
+    """eq. made: a :class:`MADENet` with one output per coordinate, read as the
+    Bernoulli logits of the conditionals. The arguments are the network's;
+    ``set_masks`` and ``next_masks`` move both the network and the model's
+    ordering to another mask set.
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        hidden_sizes=(500,),
+        *,
+        ordering=None,
+        num_masks: int = 1,
+        seed: int = 0,
+    ):
+        net = MADENet(
+            dim, hidden_sizes, ordering=ordering, num_masks=num_masks, seed=seed
+        )
+        super().__init__(dim, net.ordering)
+        self.net = net
+
+    @property
+    def num_masks(self) -> int:
+        return self.net.num_masks
+
+    @property
+    def mask_index(self) -> int:
+        return self.net.mask_index
+
+    def set_masks(self, index: int):
+        """Install mask set ``index`` (:meth:`MADENet.set_masks`)."""
+        self.net.set_masks(index)
+        self.ordering = self.net.ordering
+
+    def next_masks(self):
+        """Move on to the next mask set, cycling through ``num_masks``."""
+        self.set_masks((self.mask_index + 1) % self.num_masks)
+
+    def logits(self, x):
+        check_batch(x, self.dim)
+        return self.net(x)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None):
+        """Ancestral sampling that computes every unit once. A unit of degree
+        ``m`` reads the first ``m`` coordinates of the ordering only (eq.
+        degrees), so it is computed at step ``m + 1``, just before the first
+        output allowed to read it, and kept: ``D`` sequential steps with the
+        arithmetic of one forward pass. Draws the same samples as the generic
+        sampler for the same generator."""
+        x = self._empty_batch(n)
+        hidden = [x.new_zeros(n, size) for size in self.net.hidden_sizes]
+        *layers, output = self.net.layers
+        for step, i in enumerate(self.ordering.tolist()):
+            below = x
+            degrees = self.net.unit_degrees
+            for layer, h, m in zip(layers, hidden, degrees, strict=True):
+                k = (m == step).nonzero().squeeze(1)  # the units of degree `step`
+                weight = layer.weight[k] * layer.mask[k]
+                h[:, k] = torch.relu(below @ weight.T + layer.bias[k])
+                below = h
+            logit = below @ (output.weight[i] * output.mask[i]) + output.bias[i]
+            x[:, i] = self.sample_conditional(logit, generator)
+        return x
 
 
 def mask_cycling_loss(model, batch):

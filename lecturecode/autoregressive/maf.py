@@ -1,8 +1,8 @@
 """Beyond the lecture: MADE as a flow, the masked autoregressive flow (MAF) of
 Papamakarios et al. (2017).
 
-A MADE with two outputs per coordinate gives a shift ``mu_i`` and a log-scale
-``alpha_i``, both functions of ``x_<i`` only. The map from data to noise
+A MADE network with two outputs per coordinate gives a shift ``mu_i`` and a
+log-scale ``alpha_i``, both functions of ``x_<i`` only. The map from data to noise
 
     z_i = (x_i - mu_i(x_<i)) * exp(-alpha_i(x_<i))                     (eq. maf)
 
@@ -20,11 +20,12 @@ import torch
 
 from ..flows.base import Flow
 from ..runtime import check_batch
-from .made import MADE
+from .made import MADENet
 
 
 class MAF(Flow):
-    """One MAF layer, eq. maf, with its conditioner a MADE of ``hidden_sizes``.
+    """One MAF layer, eq. maf, with its conditioner a :class:`MADENet` of
+    ``hidden_sizes`` (the masked network alone: a flow needs no Bernoulli model).
 
     The log-scale is softly bounded, ``alpha = bound * tanh(raw / bound)``, to keep
     early training stable; the last layer starts at zero, so a new layer is the
@@ -40,21 +41,20 @@ class MAF(Flow):
         bound: float = 5.0,
     ):
         super().__init__(dim)
-        self.made = MADE(
+        self.net = MADENet(
             dim, hidden_sizes, ordering=ordering, outputs_per_dim=2, seed=seed
         )
+        self.net.zero_output()
         self.bound = bound
-        torch.nn.init.zeros_(self.made.layers[-1].weight)
-        torch.nn.init.zeros_(self.made.layers[-1].bias)
 
     @property
     def ordering(self) -> torch.Tensor:
-        return self.made.ordering
+        return self.net.ordering
 
     def shift_and_log_scale(self, x):
         """``mu(x)`` and ``alpha(x)``, each ``(batch, D)``; entry ``i`` depends on
         ``x_<i`` only."""
-        out = self.made(x)
+        out = self.net(x)
         mu, raw = out[..., 0], out[..., 1]
         return mu, self.bound * torch.tanh(raw / self.bound)
 

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ..runtime import check_batch
-from .base import AutoregressiveModel, ranks
+from .base import AutoregressiveModel, ranks, strictly_before
 
 
 def _uniform(shape, bound):
@@ -78,8 +78,7 @@ class UntiedNADE(AutoregressiveModel):
         self.c = nn.Parameter(torch.zeros(dim, hidden))
         self.alpha = _uniform((dim, hidden), hidden**-0.5)
         self.b = nn.Parameter(torch.zeros(dim))
-        rank = ranks(self.ordering)
-        before = (rank.unsqueeze(0) < rank.unsqueeze(1)).float()  # [i, j]: j < i
+        before = strictly_before(self.ordering).float()  # [i, j]: j before i
         self.register_buffer("mask", before.unsqueeze(1))  # (D, 1, D)
 
     def logits(self, x):

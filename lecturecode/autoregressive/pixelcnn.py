@@ -28,8 +28,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..nets import MaskedConv2d, gate
 from ..runtime import check_batch
-from .base import AutoregressiveModel, _device
+from .base import CategoricalModel
 
 KINDS = ("A", "B")
 
@@ -121,32 +122,6 @@ def horizontal_mask(
 # Layers -----------------------------------------------------------------------
 
 
-class MaskedConv2d(nn.Conv2d):
-    """A convolution with kernel ``W * M`` for a fixed mask ``M`` of shape
-    ``(out, in, kh, kw)``, kept in a buffer; "same" padding for odd sizes."""
-
-    def __init__(self, mask: torch.Tensor):
-        out_channels, in_channels, kh, kw = mask.shape
-        super().__init__(
-            in_channels, out_channels, (kh, kw), padding=(kh // 2, kw // 2)
-        )
-        self.register_buffer("mask", mask.float().contiguous())
-
-    def forward(self, x):
-        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
-
-    def used_entries(self):
-        """The kernel entries the mask keeps (for ``free_parameters``)."""
-        return [(self.weight, self.mask != 0)]
-
-
-def gate(h: torch.Tensor) -> torch.Tensor:
-    """eq. gate: the first half of the channels through tanh times the second
-    half through a sigmoid."""
-    f, g = h.chunk(2, dim=1)
-    return torch.tanh(f) * torch.sigmoid(g)
-
-
 class GatedLayer(nn.Module):
     """One layer of the gated PixelCNN (van den Oord et al., 2016b, fig. 2).
 
@@ -175,75 +150,6 @@ class GatedLayer(nn.Module):
 
 
 # Models -----------------------------------------------------------------------
-
-
-class CategoricalModel(AutoregressiveModel):
-    """Autoregressive model over ``levels`` values per coordinate,
-    ``0..levels-1``. With ``levels = 2`` the conditionals are the base class's
-    Bernoulli, one logit each; with more, a categorical softmax, ``logits`` of
-    shape ``(batch, D, levels)`` (the extension the base class foresees)."""
-
-    def __init__(self, dim: int, levels: int, ordering=None):
-        if not isinstance(levels, int) or levels < 2:
-            raise ValueError(f"need levels >= 2, got {levels!r}")
-        super().__init__(dim, ordering)
-        self.levels = levels
-        self.outputs = 1 if levels == 2 else levels
-
-    def check_input(self, x):
-        if self.levels == 2:
-            return super().check_input(x)
-        check_batch(x, self.dim)
-        if not ((x == x.round()) & (x >= 0) & (x < self.levels)).all():
-            raise ValueError(
-                f"x must hold integer levels 0..{self.levels - 1} for a "
-                f"categorical model"
-            )
-        return x
-
-    def conditional_log_prob(self, logits, x):
-        """``log p(x_i | x_<i)``: a log-softmax picked at the observed level."""
-        if self.levels == 2:
-            return super().conditional_log_prob(logits, x)
-        log_p = torch.log_softmax(logits, dim=-1)
-        return log_p.gather(-1, x.long().unsqueeze(-1)).squeeze(-1)
-
-    def sample_conditional(self, logits, generator=None):
-        if self.levels == 2:
-            return super().sample_conditional(logits, generator)
-        probabilities = torch.softmax(logits, dim=-1)
-        if generator is not None and _device(generator) != logits.device:
-            probabilities = probabilities.to(_device(generator))
-        draw = torch.multinomial(probabilities, 1, generator=generator)
-        return draw.squeeze(1).to(logits)
-
-
-class IndependentCategorical(CategoricalModel):
-    """Every coordinate independent, ``p(x_i = l) = softmax(b_i)_l``: the
-    baseline for grey levels and colours."""
-
-    def __init__(self, dim: int, levels: int):
-        super().__init__(dim, levels)
-        self.b = nn.Parameter(torch.zeros(dim, self.outputs))
-
-    def logits(self, x):
-        check_batch(x, self.dim)
-        return self.b.expand(len(x), -1, -1).squeeze(-1)
-
-    @classmethod
-    @torch.no_grad()
-    def fit_closed_form(cls, data: torch.Tensor, levels: int):
-        """Maximum likelihood with add-one smoothing,
-        ``p_i(l) = (count_i(l) + 1) / (n + levels)``, so that a level never seen
-        in training keeps a nonzero probability."""
-        model = cls(data.shape[1], levels)
-        model.check_input(data)
-        counts = F.one_hot(data.long(), levels).sum(0) + 1
-        log_p = (counts / counts.sum(1, keepdim=True)).log()
-        if levels == 2:
-            log_p = (log_p[:, 1] - log_p[:, 0]).unsqueeze(1)  # the logit
-        model.b.copy_(log_p)
-        return model
 
 
 class PixelCNNBase(CategoricalModel):
@@ -388,7 +294,7 @@ class GatedPixelCNN(PixelCNNBase):
         return self.out(h)
 
 
-# Receptive fields and completion --------------------------------------------------
+# Receptive fields ----------------------------------------------------------------
 
 
 def receptive_field(
@@ -422,32 +328,3 @@ def allowed_inputs(shape, colours: int, pixel, colour: int = 0) -> torch.Tensor:
     return (torch.arange(height * width * colours) < index).view(
         height, width, colours
     )
-
-
-@torch.no_grad()
-def complete(
-    model: AutoregressiveModel,
-    x: torch.Tensor,
-    known: torch.Tensor,
-    generator: torch.Generator | None = None,
-) -> torch.Tensor:
-    """Sample the coordinates where ``known`` is False from
-    ``p(unknown | known)``, keeping the known ones: ancestral sampling that
-    skips the known coordinates. Exact only when the known coordinates come
-    first in the model's ordering (the upper half of an image in raster order),
-    so anything else raises ``ValueError``."""
-    model.check_input(x)
-    known = torch.as_tensor(known, dtype=torch.bool, device=x.device)
-    if known.shape != (model.dim,):
-        raise ValueError(f"known must have shape ({model.dim},), got {known.shape}")
-    in_order = known[model.ordering]
-    prefix = int(in_order.sum())
-    if not in_order[:prefix].all():
-        raise ValueError(
-            "the known coordinates must come first in the model's ordering; "
-            "otherwise sampling the rest ignores what comes after it"
-        )
-    x = x.clone()
-    for i in model.ordering[prefix:].tolist():
-        x[:, i] = model.sample_conditional(model.logits(x)[:, i], generator)
-    return x

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ..runtime import check_positive_int
+
 BLOCK = 2000
 PERIOD = 20
 VAL_BLOCK, TEST_BLOCK = 18, 19
@@ -125,8 +127,7 @@ def chunk(tokens: torch.Tensor, length: int) -> torch.Tensor:
     ``(n, length)``; a shorter tail is dropped."""
     if tokens.dim() != 1:
         raise ValueError(f"tokens must be 1-D, got shape {tuple(tokens.shape)}")
-    if not isinstance(length, int) or length < 1:
-        raise ValueError(f"length must be a positive integer, got {length!r}")
+    check_positive_int(length, "length")
     n = len(tokens) // length
     if n == 0:
         raise ValueError(f"{len(tokens)} tokens give no chunk of length {length}")

@@ -31,11 +31,10 @@ from ..autoregressive import (
 from ..benchmarks import best_seconds
 from ..data import load_digits
 from ..flows import Compose, FlowModel
-from ..jobs import register
 from ..runtime import default_device
 from ..scale import by_scale
 from ..train import FitResult, fit, negative_log_likelihood
-from . import ModelResult, evaluate
+from .base import ModelResult, evaluate, register
 
 DATASET = "binarized digits"
 DIM = 64

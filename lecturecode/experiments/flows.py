@@ -27,12 +27,11 @@ from ..flows import (
     VariationalDequantizer,
     coupling_flow,
 )
-from ..jobs import register
 from ..plotting import image_grid, plot_density, plot_samples
 from ..runtime import count_parameters, perturb_parameters
 from ..scale import by_scale, current_scale
 from ..train import FitResult, bits_per_dim, fit
-from . import ModelResult, evaluate
+from .base import ModelResult, evaluate, register
 
 # The GAN chapter's ring uses std 0.02: modes so sharp that a flow, which must
 # squeeze a whole Gaussian into eight specks, spends its capacity on the gaps.

@@ -26,12 +26,11 @@ from ..gan import (
     mode_shares,
 )
 from ..gan import train_gans as _train_gans
-from ..jobs import register
 from ..plotting import plot_samples
 from ..runtime import count_parameters, default_device
 from ..scale import by_scale, current_scale
 from ..train import fit
-from . import ModelResult, evaluate
+from .base import ModelResult, evaluate, register
 
 # The two benchmarks as VEEGAN and PacGAN define them: the ring of 8 with radius 2
 # and std 0.02 (unrolled GANs' ring; PacGAN's code scales it to radius 1, std

@@ -22,12 +22,11 @@ from ..autoregressive import (
     receptive_field,
 )
 from ..data import load_digits, tinted_digits
-from ..jobs import register
 from ..runtime import default_device, perturb_parameters
 from ..scale import by_scale
 from ..train import FitResult, fit
-from . import ModelResult, evaluate
 from .autoregressive import cpu_threads
+from .base import ModelResult, evaluate, register
 
 SHAPE = (8, 8)
 # name: (loader, colours, levels)

@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field
 import torch
 
 from ..data.text import TextData, chunk, load_python_docs
-from ..jobs import register
 from ..runtime import count_parameters, default_device
 from ..scale import by_scale, current_scale
 from ..sequence import (
@@ -28,7 +27,7 @@ from ..sequence import (
     solved,
 )
 from ..train import fit, mean_nll
-from . import ModelResult, evaluate
+from .base import ModelResult, evaluate, register
 
 # The character language model ------------------------------------------------
 

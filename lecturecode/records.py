@@ -1,0 +1,64 @@
+"""What a job reports: one record per trained model, and the results file that
+keeps them.
+
+The results file (``results.json`` in a run's folder) holds one entry per job, with
+the scale, device, seed, git revision and wall time of the run and the job's
+records. ``results.schema.json`` beside this module is its JSON Schema; the tests
+validate every run against it.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+RESULTS_FILE = "results.json"
+SCHEMA = 1  # the version that ``results.schema.json`` describes
+SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
+
+
+@dataclass
+class ModelResult:
+    """One trained model on one data set. NLLs are in nats per example; a model
+    without a likelihood (a GAN) has ``test_nll = None``."""
+
+    model: str
+    dataset: str
+    test_nll: float | None
+    bits_per_dim: float | None
+    parameters: int
+    train_seconds: float
+    device: str
+    seed: int
+    scale: str
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def as_record(record) -> dict:
+    """A job's record as the results file stores it: a dict."""
+    return record.to_dict() if hasattr(record, "to_dict") else dict(record)
+
+
+def read_results(folder: Path) -> dict:
+    """The results file in ``folder``; an empty one when there is none yet."""
+    path = folder / RESULTS_FILE
+    if not path.exists():
+        return {"schema": SCHEMA, "jobs": {}}
+    results = json.loads(path.read_text())
+    if results.get("schema") != SCHEMA:
+        raise ValueError(
+            f"{path} has schema {results.get('schema')}, expected {SCHEMA}"
+        )
+    return results
+
+
+def write_results(folder: Path, results: dict) -> Path:
+    """Write ``results`` to the results file in ``folder``: to a temporary file
+    first, then renamed, so that a crash never leaves a truncated file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path, tmp = folder / RESULTS_FILE, folder / f"{RESULTS_FILE}.tmp"
+    tmp.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    tmp.replace(path)
+    return path
