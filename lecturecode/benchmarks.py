@@ -9,11 +9,21 @@ import torch
 from .runtime import cpu_threads
 
 
-def best_seconds(fn, repeats: int = 5, min_time: float = 0.02) -> float:
+def best_seconds(fn, repeats: int = 5, min_time: float = 0.02,
+                 device: torch.device | None = None) -> float:
     """Seconds per call of ``fn()`` on one thread: the best of ``repeats`` timings,
     each averaging enough calls to last ``min_time`` (as ``timeit`` does). Other
     work on the machine only adds time, so the minimum is the least disturbed
-    measurement; one thread keeps thread start-up and contention out of it."""
+    measurement; one thread keeps thread start-up and contention out of it. On a
+    CUDA ``device`` every call waits for the device, so the time is the work's,
+    not its launch's."""
+    if device is not None and torch.device(device).type == "cuda":
+        work = fn
+
+        def fn():
+            work()
+            torch.cuda.synchronize(device)
+
     with cpu_threads(1, torch.device("cpu")):
         timer = timeit.Timer(fn)
         number = 1

@@ -26,7 +26,7 @@ class ModelResult:
     test_nll: float | None
     bits_per_dim: float | None
     parameters: int
-    train_seconds: float
+    train_seconds: float | None
     device: str
     seed: int
     scale: str

@@ -6,7 +6,7 @@ functions under ``LECTURE_SCALE=full``.
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import torch
 
@@ -121,17 +121,19 @@ def char_seeds() -> tuple:
     return by_scale(smoke=(0,), quick=(0, 1, 2), full=(0, 1, 2))
 
 
-def train_char_model(kind: str, data: CharData, *, seed: int = 0, **overrides):
+def train_char_model(kind: str, data: CharData, *, seed: int = 0, device=None,
+                     progress: bool = False, **overrides):
     """Train an ``"rnn"`` or ``"lstm"`` character model (PyTorch's recurrences,
     the ones shown equal to the lecture's) with :func:`char_model_settings`
-    (``overrides`` replace entries) and return it with its :class:`ModelResult`:
-    bits per character in ``bits_per_dim`` (test) and ``extra["val_bpc"]``."""
+    (``overrides`` replace entries) on ``device`` (the default device when None)
+    and return it with its :class:`ModelResult`: bits per character in
+    ``bits_per_dim`` (test) and ``extra["val_bpc"]``."""
     settings = {**char_model_settings(kind), **overrides}
     make = {"rnn": rnn_language_model, "lstm": lstm_language_model}[kind]
     torch.manual_seed(seed)
     model = make(data.text.vocab_size, settings["hidden"],
                  dropout=settings["dropout"], input_bound=settings["input_bound"])
-    model = model.to(default_device())
+    model = model.to(device or default_device())
     result = fit(
         model,
         data.train,
@@ -141,6 +143,7 @@ def train_char_model(kind: str, data: CharData, *, seed: int = 0, **overrides):
         lr=settings["lr"],
         clip_grad_norm=1.0,
         seed=seed,
+        progress=progress,
     )
     record = evaluate(
         model,
@@ -159,26 +162,6 @@ def train_char_model(kind: str, data: CharData, *, seed: int = 0, **overrides):
 
 
 # The adding problem --------------------------------------------------------------
-
-
-@dataclass
-class AddingResult:
-    """One model trained on the adding problem at one minimal length ``T``."""
-
-    model: str
-    T: int
-    seed: int
-    success_rate: float  # share of test sequences with |error| < 0.04
-    test_mse: float
-    steps: int  # optimizer steps taken (training stops early once solved)
-    sequences_seen: int
-    parameters: int
-    train_seconds: float
-    scale: str
-    extra: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def adding_model(kind: str, hidden: int, forget_bias: float = 3.0):
@@ -230,18 +213,22 @@ def train_adding(
     lr: float | None = None,
     batch_size: int | None = None,
     test_size: int | None = None,
+    device=None,
 ):
     """Train on freshly generated batches (Adam, gradient clipping at norm 1)
     until the paper's stopping rule holds, the 2,000 most recent training
     sequences all solved, or ``max_steps``; then test on new sequences.
-    Returns the model and its :class:`AddingResult`."""
+    Returns the model and its :class:`ModelResult`, which has no likelihood (the
+    task is a regression): ``extra`` holds ``T``, the ``success_rate`` (share of
+    test sequences with ``|error| < 0.04``), ``test_mse`` and the ``steps`` taken
+    (training stops early once solved)."""
     hidden = hidden or by_scale(smoke=16, quick=32, full=64)
     max_steps = max_steps or by_scale(smoke=400, quick=2500, full=3000)
     batch_size = batch_size or by_scale(smoke=32, quick=32, full=128)
     lr = lr or by_scale(smoke=1e-2, quick=3e-3, full=3e-3)
     test_size = test_size or by_scale(smoke=500, quick=1000, full=2560)
     torch.manual_seed(seed)
-    device = default_device()
+    device = device or default_device()
     model = adding_model(kind, hidden).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
@@ -260,37 +247,42 @@ def train_adding(
         recent = [*recent, batch_solved][-needed:]
     seconds = time.perf_counter() - start
     success, mse = adding_test(model.eval(), T, test_size, seed)
-    return model, AddingResult(
+    return model, ModelResult(
         model=kind.upper(),
-        T=T,
-        seed=seed,
-        success_rate=success,
-        test_mse=mse,
-        steps=steps,
-        sequences_seen=steps * batch_size,
+        dataset=f"adding problem, T = {T}",
+        test_nll=None,
+        bits_per_dim=None,
         parameters=count_parameters(model),
         train_seconds=seconds,
+        device=str(device),
+        seed=seed,
         scale=current_scale(),
-        extra={"hidden": hidden, "lr": lr},
+        extra={"T": T, "success_rate": success, "test_mse": mse, "steps": steps,
+               "sequences_seen": steps * batch_size, "hidden": hidden, "lr": lr},
     )
 
 
-def adding_sweep(lengths=None, seeds=None, kinds=("rnn", "lstm")):
+def adding_sweep(lengths=None, seeds=None, kinds=("rnn", "lstm"), device=None):
     """:func:`train_adding` for every model, minimal length and seed. Returns the
     results and, for the longest length, the trained models of seed ``seeds[0]``
     (for the gradient measurements)."""
     lengths = lengths or by_scale(smoke=(5, 10, 20), quick=(10, 25, 50),
                                   full=(50, 100, 200))
-    seeds = seeds or by_scale(smoke=(0,), quick=(0, 1), full=(0, 1))
+    seeds = seeds or adding_seeds()
     results, models = [], {}
     for kind in kinds:
         for T in lengths:
             for seed in seeds:
-                model, result = train_adding(kind, T, seed)
+                model, result = train_adding(kind, T, seed, device=device)
                 results.append(result)
                 if T == lengths[-1] and seed == seeds[0]:
                     models[kind] = model
     return results, models
+
+
+def adding_seeds() -> tuple:
+    """The seeds of every adding-problem run (a ranking needs three)."""
+    return by_scale(smoke=(0,), quick=(0, 1, 2), full=(0, 1, 2))
 
 
 def chance_success_rate(T: int, n: int = 100_000, seed: int = 0) -> float:
@@ -359,29 +351,6 @@ def clipping_run(
 # The full-scale job ---------------------------------------------------------------
 
 
-def _adding_record(result: AddingResult, device: str) -> dict:
-    """An adding-problem run as a results-file record: no likelihood (the task is
-    a regression); the success rate and the error go in ``extra``."""
-    return {
-        "model": result.model,
-        "dataset": f"adding problem, T = {result.T}",
-        "test_nll": None,
-        "bits_per_dim": None,
-        "parameters": result.parameters,
-        "train_seconds": result.train_seconds,
-        "device": device,
-        "seed": result.seed,
-        "scale": result.scale,
-        "extra": {
-            "success_rate": result.success_rate,
-            "test_mse": result.test_mse,
-            "steps": result.steps,
-            "sequences_seen": result.sequences_seen,
-            **result.extra,
-        },
-    }
-
-
 @register(
     "sequence",
     chapter="book/sequence/char_language_model",
@@ -396,11 +365,12 @@ def full_scale_job(context) -> list:
 
     from ..sequence.speed import training_step_seconds
 
-    seed, device = context.seed, str(context.device)
+    seed, device = context.seed, context.device
     data = char_data()
     ngrams, _ = ngram_baselines(data)
     seeds_lm = tuple(seed + k for k in char_seeds())
-    runs = {k: [train_char_model(k, data, seed=s) for s in seeds_lm]
+    runs = {k: [train_char_model(k, data, seed=s, device=device,
+                                 progress=context.progress) for s in seeds_lm]
             for k in ("rnn", "lstm")}
     records = [*ngrams, *(r for pairs in runs.values() for _, r in pairs)]
     trained = {k: pairs[0] for k, pairs in runs.items()}  # the first seed's
@@ -426,14 +396,14 @@ def full_scale_job(context) -> list:
     plt.close(fig)
 
     # the chapter's seeds (0, 1, ...), shifted by the job's seed
-    seeds = tuple(seed + k for k in range(by_scale(smoke=1, quick=2, full=2)))
-    results, _ = adding_sweep(seeds=seeds)
-    records += [_adding_record(r, device) for r in results]
-    lengths = sorted({r.T for r in results})
+    results, _ = adding_sweep(seeds=tuple(seed + k for k in adding_seeds()),
+                              device=device)
+    records += results
+    lengths = sorted({r.extra["T"] for r in results})
     fig, ax = plt.subplots(figsize=(6, 3.4))
     for k, model in enumerate(("RNN", "LSTM")):
-        rates = [[100 * r.success_rate for r in results
-                  if r.model == model and r.T == T] for T in lengths]
+        rates = [[100 * r.extra["success_rate"] for r in results
+                  if r.model == model and r.extra["T"] == T] for T in lengths]
         for T, values in zip(lengths, rates, strict=True):
             ax.plot([T] * len(values), values, "o", color=f"C{k}", alpha=0.6)
         ax.plot(lengths, [sum(v) / len(v) for v in rates], "-", color=f"C{k}",
@@ -455,17 +425,17 @@ def full_scale_job(context) -> list:
     ours = LSTM(101, H).to(context.device)
     literal = training_step_seconds(ours, batch, T)
     compiled = training_step_seconds(lstm_to_torch(ours), batch, T)
-    timing = {
-        "model": "LSTM: the lecture's loop against nn.LSTM",
-        "dataset": f"timing, batch {batch}, T = {T}, H = {H}",
-        "test_nll": None,
-        "bits_per_dim": None,
-        "parameters": count_parameters(ours),
-        "train_seconds": None,
-        "device": device,
-        "seed": seed,
-        "scale": current_scale(),
-        "extra": {"literal_ms": 1000 * literal, "torch_ms": 1000 * compiled,
-                  "ratio": literal / compiled},
-    }
+    timing = ModelResult(
+        model="LSTM: the lecture's loop against nn.LSTM",
+        dataset=f"timing, batch {batch}, T = {T}, H = {H}",
+        test_nll=None,
+        bits_per_dim=None,
+        parameters=count_parameters(ours),
+        train_seconds=None,
+        device=str(device),
+        seed=seed,
+        scale=current_scale(),
+        extra={"literal_ms": 1000 * literal, "torch_ms": 1000 * compiled,
+               "ratio": literal / compiled},
+    )
     return [*records, timing]

@@ -18,7 +18,7 @@ call, shared by the sequences of that batch so that they stack into one tensor.
 import torch
 from torch import nn
 
-from .base import check_positive_int
+from ..runtime import check_positive_int
 
 TOLERANCE = 0.04  # "processed correctly": absolute error below 0.04
 

@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..runtime import check_positive_int
+
 
 def check_tokens(x, vocab_size: int, name: str = "x") -> torch.Tensor:
     """Validate a batch of token sequences: an integer tensor ``(batch, T)`` with
@@ -37,12 +39,6 @@ def check_tokens(x, vocab_size: int, name: str = "x") -> torch.Tensor:
             f"{x.min().item()}..{x.max().item()}"
         )
     return x
-
-
-def check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 class SequenceModel(nn.Module):

@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .base import SequenceModel, check_positive_int
+from ..runtime import check_positive_int
+from .base import SequenceModel
 
 
 class CausalConv1d(nn.Conv1d):

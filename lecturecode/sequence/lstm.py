@@ -19,7 +19,7 @@ that both compute the same numbers.
 import torch
 from torch import nn
 
-from .base import check_positive_int
+from ..runtime import check_positive_int
 from .rnn import RecurrentLanguageModel, one_hot_start, uniform_
 
 LECTURE_ORDER = ("g", "i", "f", "o")

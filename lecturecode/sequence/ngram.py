@@ -21,7 +21,8 @@ Sequences are padded on the left with ``n - 1`` start symbols, the convention of
 
 import torch
 
-from .base import SequenceModel, check_positive_int, check_tokens
+from ..runtime import check_positive_int
+from .base import SequenceModel, check_tokens
 
 
 def _lookup(keys: torch.Tensor, values: torch.Tensor, queries: torch.Tensor):

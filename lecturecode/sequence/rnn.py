@@ -18,7 +18,8 @@ import math
 import torch
 from torch import nn
 
-from .base import SequenceModel, check_positive_int, draw
+from ..runtime import check_positive_int
+from .base import SequenceModel, draw
 
 
 def uniform_(tensor: torch.Tensor, hidden_size: int) -> torch.Tensor:

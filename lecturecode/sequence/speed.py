@@ -7,17 +7,6 @@ import torch
 from ..benchmarks import best_seconds
 
 
-def _synchronized(fn, device: torch.device):
-    if device.type != "cuda":
-        return fn
-
-    def run():
-        fn()
-        torch.cuda.synchronize(device)
-
-    return run
-
-
 def log_prob_seconds(model, lengths, batch: int = 1, repeats: int = 5,
                      seed: int = 0) -> list[float]:
     """Seconds of one ``model.log_prob`` of ``batch`` random sequences (best of
@@ -30,8 +19,9 @@ def log_prob_seconds(model, lengths, batch: int = 1, repeats: int = 5,
         for T in lengths:
             x = torch.randint(model.vocab_size, (batch, T), generator=generator)
             x = x.to(device)
-            run = _synchronized(lambda x=x: model.log_prob(x), device)
-            seconds.append(best_seconds(run, repeats))
+            seconds.append(
+                best_seconds(lambda x=x: model.log_prob(x), repeats, device=device)
+            )
     return seconds
 
 
@@ -49,4 +39,4 @@ def training_step_seconds(recurrence, batch: int, T: int, repeats: int = 5,
         recurrence.zero_grad(set_to_none=True)
         recurrence(x)[0].square().mean().backward()
 
-    return best_seconds(_synchronized(step, parameter.device), repeats)
+    return best_seconds(step, repeats, device=parameter.device)
