@@ -309,6 +309,14 @@ def test_ngram_equals_a_reference_kneser_ney(n):
     torch.testing.assert_close(model.log_prob(test), expected)
 
 
+def test_ngram_log_prob_of_the_own_tokens_matches_its_full_conditionals():
+    rows = torch.randint(5, (20, 12), generator=gen(4))
+    model = fit_ngram(rows, 5, 3).double()
+    test = torch.randint(5, (4, 9), generator=gen(5))
+    torch.testing.assert_close(model.log_prob(test),
+                               SequenceModel.log_prob(model, test))
+
+
 def test_higher_order_ngrams_fit_patterned_text_better():
     pattern = torch.tensor([0, 1, 2, 1] * 20).reshape(8, 10)
     nll = [-fit_ngram(pattern, 3, n).log_prob(pattern).mean() for n in (1, 2, 3)]
