@@ -1,7 +1,7 @@
 """One switch for how big every run is.
 
-``smoke``  seconds per chapter: what the test suite runs; ``quick``  a couple of
-minutes per chapter on a laptop CPU: the default for a reader; ``full``   the GPU
+``smoke``  seconds per chapter: what the test suite runs; ``quick``  at most four
+minutes per chapter on two CPU cores: the default for a reader; ``full``   the GPU
 job that produces the published figures.
 
 A chapter takes the scale from the environment variable ``LECTURE_SCALE``; the job
