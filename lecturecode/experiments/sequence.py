@@ -231,6 +231,7 @@ def train_adding(
     test_size = test_size or by_scale(smoke=500, quick=1000, full=2560)
     torch.manual_seed(seed)
     device = device or default_device()
+    # [start-adding-training]
     model = adding_model(kind, hidden).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
@@ -249,6 +250,7 @@ def train_adding(
         recent = [*recent, batch_solved][-needed:]
     seconds = time.perf_counter() - start
     success, mse = adding_test(model.eval(), T, test_size, seed)
+    # [end-adding-training]
     return model, ModelResult(
         model=kind.upper(),
         dataset=f"adding problem, T = {T}",
@@ -333,6 +335,7 @@ def clipping_run(
         model.recurrence.weight_hh_l0.copy_(
             scaled_orthogonal(hidden, radius, torch.Generator().manual_seed(seed))
         )
+    # [start-clipping-loop]
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
     run = ClippingRun(clip, [], [])
@@ -347,6 +350,7 @@ def clipping_run(
         optimizer.step()
         run.losses.append(loss.item())
         run.grad_norms.append(norm.item())
+    # [end-clipping-loop]
     return run
 
 

@@ -32,6 +32,7 @@ def adding_problem(
     check_positive_int(T, "T")
     if T < 4:
         raise ValueError(f"T must be at least 4 to place two markers, got {T}")
+    # [start-adding-problem]
     L = T + int(torch.randint(T // 10 + 1, (1,), generator=generator))
     values = 2 * torch.rand(n, L, generator=generator) - 1
     markers = torch.zeros(n, L)
@@ -46,6 +47,7 @@ def adding_problem(
     values[:, 0] = torch.where(markers[:, 0] == 1, 0.0, values[:, 0])
     target = 0.5 + (values[rows, first] + values[rows, second]) / 4
     return torch.stack([values, markers], dim=-1), target
+    # [end-adding-problem]
 
 
 class SequenceRegressor(nn.Module):

@@ -45,6 +45,7 @@ class CausalConvLanguageModel(SequenceModel):
         check_positive_int(channels, "channels")
         check_positive_int(layers, "layers")
         check_positive_int(kernel_size, "kernel_size")
+        # [start-causal-layers]
         self.embed = CausalConv1d(vocab_size + 1, channels, kernel_size)
         self.convs = nn.ModuleList(
             CausalConv1d(channels, channels, kernel_size, dilation=2**k)
@@ -52,6 +53,7 @@ class CausalConvLanguageModel(SequenceModel):
         )
         self.out = nn.Conv1d(channels, vocab_size, 1)
         self.receptive_field = 1 + (kernel_size - 1) * (2**layers - 1)
+        # [end-causal-layers]
 
     def conditionals(self, inputs: torch.Tensor) -> torch.Tensor:
         h = self.embed(inputs.transpose(1, 2))  # (batch, channels, T)
