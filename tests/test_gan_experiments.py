@@ -9,14 +9,14 @@ from lecturecode.experiments.gan import (
     GANResult,
     dominant_modes,
     gan_config,
-    mode_hops,
+    mode_changes,
     model_name,
     summarize,
 )
 
 
 def history(counts):
-    return {"counts": counts}
+    return {"counts": counts, "steps": [10 * (i + 1) for i in range(len(counts))]}
 
 
 def test_dominant_mode_is_the_fullest_and_none_when_empty():
@@ -24,12 +24,11 @@ def test_dominant_mode_is_the_fullest_and_none_when_empty():
     assert dominant_modes(history(counts)) == [1, None, 0, 2]
 
 
-def test_mode_hops_counts_changes_and_skips_empty_records():
+def test_mode_changes_are_the_steps_where_the_dominant_mode_moves():
     counts = [[0, 5], [0, 0], [6, 5], [6, 5], [1, 5]]
-    # dominant: 1, -, 0, 0, 1: two changes, the empty record ignored
-    assert mode_hops(history(counts)) == 2
-    assert mode_hops(history(counts), start=3) == 1
-    assert mode_hops(history([[3, 0]] * 4)) == 0
+    # dominant: 1, -, 0, 0, 1 at steps 10..50: the empty record is skipped
+    assert mode_changes(history(counts)) == [30, 50]
+    assert mode_changes(history([[3, 0]] * 4)) == []
 
 
 def result(model, modes, quality, seed=0):

@@ -175,12 +175,18 @@ def dominant_modes(history: dict) -> list[int | None]:
     ]
 
 
-def mode_hops(history: dict, start: int = 0) -> int:
-    """How often the dominant mode changes between consecutive records from
-    record ``start`` on: a generator that settles changes it rarely, one that is
+def mode_changes(history: dict) -> list[int]:
+    """The steps at which the dominant mode differs from the one at the previous
+    record that had one: a generator that settles changes it rarely, one that is
     chased from mode to mode, often."""
-    modes = [m for m in dominant_modes(history)[start:] if m is not None]
-    return sum(a != b for a, b in zip(modes[:-1], modes[1:], strict=True))
+    steps, changes, previous = history["steps"], [], None
+    for step, mode in zip(steps, dominant_modes(history), strict=True):
+        if mode is None:
+            continue
+        if previous is not None and mode != previous:
+            changes.append(step)
+        previous = mode
+    return changes
 
 
 def seeds() -> list[int]:
