@@ -73,6 +73,7 @@ class Discriminator(nn.Module):
                 f"a batch of {x.shape[-2]} samples cannot be packed in groups of "
                 f"{self.pack}"
             )
+        # [packing]
         groups = x.reshape(*x.shape[:-2], -1, self.pack * self.data_dim)
         return self.net(groups).squeeze(-1)
 
