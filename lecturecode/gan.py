@@ -37,7 +37,7 @@ class Generator(nn.Module):
     """``x = g(z)``: a ReLU network from ``z_dim`` noise to ``data_dim``
     coordinates."""
 
-    def __init__(self, z_dim=2, data_dim=2, hidden=128, layers=3):
+    def __init__(self, z_dim=2, data_dim=2, hidden=128, layers=2):
         super().__init__()
         self.z_dim, self.data_dim = z_dim, data_dim
         self.net = mlp([z_dim] + [hidden] * layers + [data_dim], nn.ReLU)
@@ -47,30 +47,25 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """The logit ``l(x)`` of ``D(x) = sigmoid(l(x))``.
+    """The logit ``l(x)`` of ``D(x) = sigmoid(l(x))``: a LeakyReLU network.
 
-    Every sample first goes through the same ``encoder`` layers. With ``pack = m``
-    the features of ``m`` consecutive samples, all real or all generated, are then
-    concatenated and judged together by the ``head``, one logit per group: PacGAN's
-    packed discriminator (Lin et al., 2018). ``pack = 1`` is the ordinary one.
+    With ``pack = m``, ``m`` consecutive samples, all real or all generated, are
+    concatenated into one input of ``m * data_dim`` coordinates and judged
+    together, one logit per group: PacGAN's packed discriminator (Lin et al.,
+    2018). ``pack = 1`` is the ordinary one.
     """
 
-    ENCODER_LAYERS = 2
-
-    def __init__(self, data_dim=2, hidden=128, layers=3, pack=1):
+    def __init__(self, data_dim=2, hidden=128, layers=2, pack=1):
         super().__init__()
-        if not isinstance(pack, int) or pack < 1:
-            raise ValueError(f"pack must be a positive integer, got {pack!r}")
-        if layers < self.ENCODER_LAYERS:
-            raise ValueError(f"layers must be at least 2, got {layers}")
+        for name, value in (("pack", pack), ("layers", layers)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(
+                    f"{name} must be a positive integer, got {value!r}"
+                )
         self.data_dim, self.hidden, self.layers = data_dim, hidden, layers
         self.pack = pack
-        leaky = lambda: nn.LeakyReLU(0.2)  # noqa: E731
-        self.encoder = nn.Sequential(
-            mlp([data_dim] + [hidden] * self.ENCODER_LAYERS, leaky), leaky()
-        )
-        head = [hidden] * (layers - self.ENCODER_LAYERS)
-        self.head = mlp([pack * hidden] + head + [1], leaky)
+        sizes = [pack * data_dim] + [hidden] * layers + [1]
+        self.net = mlp(sizes, lambda: nn.LeakyReLU(0.2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-2] % self.pack:
@@ -78,9 +73,9 @@ class Discriminator(nn.Module):
                 f"a batch of {x.shape[-2]} samples cannot be packed in groups of "
                 f"{self.pack}"
             )
-        features = self.encoder(x)
-        packed = features.reshape(*x.shape[:-2], -1, self.pack * self.hidden)
-        return self.head(packed).squeeze(-1)
+        # [packing]
+        groups = x.reshape(*x.shape[:-2], -1, self.pack * self.data_dim)
+        return self.net(groups).squeeze(-1)
 
 
 class GAN(nn.Module):
@@ -187,9 +182,11 @@ def mode_coverage(
         raise ValueError(f"std must be positive, got {std}")
     if not isinstance(min_count, int) or min_count < 1:
         raise ValueError(f"min_count must be a positive integer, got {min_count!r}")
+    # [coverage]
     distance, nearest = torch.cdist(samples, centers.to(samples)).min(dim=1)
-    good = distance < radius * std
+    good = distance < radius * std  # high quality
     counts = torch.bincount(nearest[good], minlength=len(centers))
+    # [end of coverage]
     return ModeCoverage(
         modes_covered=int((counts >= min_count).sum()),
         high_quality=good.double().mean().item(),
@@ -263,7 +260,8 @@ class GANConfig:
     generator_loss: str = "non-saturating"
     z_dim: int = 2
     hidden: int = 128
-    layers: int = 3
+    generator_layers: int = 2  # hidden layers
+    discriminator_layers: int = 2
     steps: int = 2000
     batch_size: int = 256  # packed groups per discriminator step
     lr: float = 1e-3
@@ -278,7 +276,15 @@ class GANConfig:
                 f"generator_loss must be one of {list(GENERATOR_LOSSES)}, "
                 f"got {self.generator_loss!r}"
             )
-        for name in ("pack", "z_dim", "hidden", "layers", "steps", "batch_size"):
+        for name in (
+            "pack",
+            "z_dim",
+            "hidden",
+            "generator_layers",
+            "discriminator_layers",
+            "steps",
+            "batch_size",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(
@@ -289,8 +295,8 @@ class GANConfig:
 
     def build(self) -> GAN:
         return GAN(
-            Generator(self.z_dim, 2, self.hidden, self.layers),
-            Discriminator(2, self.hidden, self.layers, self.pack),
+            Generator(self.z_dim, 2, self.hidden, self.generator_layers),
+            Discriminator(2, self.hidden, self.discriminator_layers, self.pack),
         )
 
 
@@ -303,6 +309,7 @@ class GANHistory:
     generator_loss: list[float] = field(default_factory=list)
     modes_covered: list[int] = field(default_factory=list)
     high_quality: list[float] = field(default_factory=list)
+    counts: list[list[int]] = field(default_factory=list)  # per mode, per record
     seconds: float = 0.0
 
 
@@ -371,6 +378,7 @@ def train_gans(density, seeds, config: GANConfig, device=None):
     for step in range(1, config.steps + 1):
         real = draw(lambda r: density.sample(n, r))
         z = draw(lambda r: torch.randn(n, config.z_dim, generator=r))
+        # [one step of the game]
         fake = generate(g_params, z)
         d_loss = d_loss_fn(judge(d_params, real), judge(d_params, fake.detach()))
         optimizers[0].zero_grad()
@@ -380,6 +388,7 @@ def train_gans(density, seeds, config: GANConfig, device=None):
         optimizers[1].zero_grad()
         g_loss.sum().backward()
         optimizers[1].step()
+        # [end of the step]
         for scheduler in schedulers:
             scheduler.step()
         window += torch.stack([d_loss.detach(), g_loss.detach()])
@@ -396,6 +405,7 @@ def train_gans(density, seeds, config: GANConfig, device=None):
                 history.generator_loss.append(losses[1, k].item())
                 history.modes_covered.append(coverage.modes_covered)
                 history.high_quality.append(coverage.high_quality)
+                history.counts.append(coverage.counts)
     seconds = time.perf_counter() - start
     for k, (gan, history) in enumerate(zip(gans, histories, strict=True)):
         history.seconds = seconds

@@ -28,7 +28,14 @@ from lecturecode.gan import (
 
 F64 = torch.float64
 RING = RingOfGaussians()
-TINY = dict(hidden=16, layers=2, batch_size=32, record_every=10, eval_samples=500)
+TINY = dict(
+    hidden=16,
+    generator_layers=2,
+    discriminator_layers=2,
+    batch_size=32,
+    record_every=10,
+    eval_samples=500,
+)
 
 
 # The objective --------------------------------------------------------------------
@@ -75,7 +82,7 @@ def confident_gan(bias: float) -> GAN:
     torch.manual_seed(0)
     gan = GAN(Generator(hidden=16, layers=2), Discriminator(hidden=16, layers=2))
     with torch.no_grad():
-        gan.discriminator.head[-1].bias.fill_(bias)
+        gan.discriminator.net[-1].bias.fill_(bias)
     return gan
 
 
@@ -113,9 +120,8 @@ def test_packed_discriminator_judges_concatenated_groups():
     torch.manual_seed(0)
     D = Discriminator(hidden=8, layers=3, pack=3)
     x = torch.randn(6, 2, requires_grad=True)
-    features = D.encoder(x)
-    joint = torch.stack([features[:3].flatten(), features[3:].flatten()])
-    torch.testing.assert_close(D(x), D.head(joint).squeeze(-1))
+    joint = torch.stack([x[:3].flatten(), x[3:].flatten()])
+    torch.testing.assert_close(D(x), D.net(joint).squeeze(-1))
     # The first logit depends on all of the first three samples and on no other.
     (grad,) = torch.autograd.grad(D(x)[0], x)
     assert (grad[:3].abs().sum(dim=1) > 0).all()
@@ -255,6 +261,9 @@ def test_training_records_history_and_moves_the_generator():
     before = config.build().generator.net[0].weight.clone()
     (gan,), (history,) = train_gans(RING, [7], config, device="cpu")
     assert history.steps == [10, 20, 30]
+    # Per record, the high-quality samples nearest each mode.
+    assert len(history.counts) == 3 and all(len(c) == 8 for c in history.counts)
+    assert sum(history.counts[-1]) == round(500 * history.high_quality[-1])
     assert all(math.isfinite(v) for v in history.discriminator_loss)
     assert not torch.equal(before, gan.generator.net[0].weight)
 
@@ -309,3 +318,5 @@ def test_bad_training_arguments_raise():
         config.build().sample(0)
     with pytest.raises(ValueError, match="pack must be a positive integer"):
         Discriminator(pack=0)
+    with pytest.raises(ValueError, match="layers must be a positive integer"):
+        Discriminator(layers=0)

@@ -41,6 +41,10 @@ DATASETS = {
 }
 EVAL_SAMPLES = 2500  # as in VEEGAN and PacGAN, so the numbers compare
 PACK = 4  # PacGAN4, the packing degree with the best grid numbers in PacGAN
+# The generators compared, as (noise dimension, hidden layers): the shape of
+# Metz et al.'s (2017, appendix A), and one with 2-d noise and a layer more.
+GENERATORS = {"256-d noise, 2 layers": (256, 2), "2-d noise, 3 layers": (2, 3)}
+METZ = "256-d noise, 2 layers"
 
 
 @dataclass
@@ -66,28 +70,39 @@ class GANResult:
         return asdict(self)
 
 
-def gan_config(pack: int = 1, **overrides) -> GANConfig:
+def gan_config(pack: int = 1, generator: str = METZ, **overrides) -> GANConfig:
     """The architecture and optimizer shared by every GAN run, at the current
-    scale; only ``pack`` differs between the plain GAN and PacGAN."""
+    scale. ``generator`` names one of ``GENERATORS``: its noise dimension and
+    number of hidden ReLU layers. The discriminator has four hidden LeakyReLU
+    layers; ``pack`` groups its input (PacGAN) with the same number of samples
+    per step, so every run sees the same data."""
+    if generator not in GENERATORS:
+        raise ValueError(
+            f"generator must be one of {list(GENERATORS)}, got {generator!r}"
+        )
+    z_dim, layers = GENERATORS[generator]
+    samples = by_scale(smoke=128, quick=256, full=512)
     config = GANConfig(
         pack=pack,
-        hidden=by_scale(smoke=64, quick=128, full=256),
-        layers=3,
-        steps=by_scale(smoke=300, quick=3000, full=5000),
-        batch_size=by_scale(smoke=128, quick=256, full=512),
+        z_dim=z_dim,
+        hidden=by_scale(smoke=32, quick=64, full=128),
+        generator_layers=layers,
+        discriminator_layers=4,
+        steps=by_scale(smoke=300, quick=3000, full=6000),
+        batch_size=samples // pack,
         lr=1e-3,
-        record_every=by_scale(smoke=50, quick=150, full=250),
+        record_every=by_scale(smoke=50, quick=100, full=200),
         eval_samples=EVAL_SAMPLES,
     )
     return replace(config, **overrides)
 
 
-def model_name(pack: int) -> str:
-    return "GAN" if pack == 1 else f"PacGAN{pack}"
+def model_name(pack: int, generator: str) -> str:
+    return ("GAN" if pack == 1 else f"PacGAN{pack}") + f" ({generator})"
 
 
 def mode_collapse_runs(
-    dataset: str, seeds, pack: int, device=None, **overrides
+    dataset: str, seeds, pack: int, generator: str, device=None, **overrides
 ) -> tuple[list[GANResult], list]:
     """Train one GAN per seed on ``dataset`` ("ring" or "grid") and measure each
     on fresh samples. Returns the results and the trained GANs."""
@@ -96,7 +111,7 @@ def mode_collapse_runs(
             f"dataset must be one of {list(DATASETS)}, got {dataset!r}"
         )
     density = DATASETS[dataset]()
-    config = gan_config(pack, **overrides)
+    config = gan_config(pack, generator, **overrides)
     device = torch.device(device or default_device())
     gans, histories = _train_gans(density, seeds, config, device)
     results = []
@@ -107,7 +122,7 @@ def mode_collapse_runs(
         coverage = mode_coverage(samples, density.centers, density.std)
         results.append(
             GANResult(
-                model=model_name(pack),
+                model=model_name(pack, generator),
                 dataset=dataset,
                 seed=seed,
                 modes_covered=coverage.modes_covered,
@@ -130,29 +145,61 @@ def mode_collapse_runs(
 
 
 def summarize(results: list[GANResult]) -> dict:
-    """Mean and standard deviation over seeds of modes covered and high-quality
-    share, per (model, dataset)."""
+    """Median, range, mean and standard deviation over seeds of modes covered
+    and high-quality share (in %), per (model, dataset)."""
     groups = {}
     for r in results:
         groups.setdefault((r.model, r.dataset), []).append(r)
     summary = {}
     for key, runs in groups.items():
-        modes = [r.modes_covered for r in runs]
-        quality = [100 * r.high_quality for r in runs]
-        summary[key] = dict(
-            seeds=len(runs),
-            modes_total=runs[0].modes_total,
-            modes=statistics.mean(modes),
-            modes_std=statistics.stdev(modes) if len(runs) > 1 else 0.0,
-            high_quality=statistics.mean(quality),
-            high_quality_std=statistics.stdev(quality) if len(runs) > 1 else 0.0,
-        )
+        row = dict(seeds=len(runs), modes_total=runs[0].modes_total)
+        for name, values in (
+            ("modes", [r.modes_covered for r in runs]),
+            ("high_quality", [100 * r.high_quality for r in runs]),
+        ):
+            row[name] = statistics.mean(values)
+            row[f"{name}_std"] = statistics.stdev(values) if len(runs) > 1 else 0.0
+            row[f"{name}_median"] = statistics.median(values)
+            row[f"{name}_min"], row[f"{name}_max"] = min(values), max(values)
+        summary[key] = row
     return summary
+
+
+def dominant_modes(history: dict) -> list[int | None]:
+    """The mode holding the most high-quality samples at each record of a run's
+    history (``None`` where no sample is high quality)."""
+    return [
+        max(range(len(counts)), key=counts.__getitem__) if sum(counts) else None
+        for counts in history["counts"]
+    ]
+
+
+def mode_changes(history: dict) -> list[int]:
+    """The steps at which the dominant mode differs from the one at the previous
+    record that had one: a generator that settles changes it rarely, one that is
+    chased from mode to mode, often."""
+    steps, changes, previous = history["steps"], [], None
+    for step, mode in zip(steps, dominant_modes(history), strict=True):
+        if mode is None:
+            continue
+        if previous is not None and mode != previous:
+            changes.append(step)
+        previous = mode
+    return changes
 
 
 def seeds() -> list[int]:
     """The seeds of the mode-collapse table at the current scale."""
-    return list(range(by_scale(smoke=2, quick=3, full=5)))
+    return list(range(by_scale(smoke=2, quick=5, full=5)))
+
+
+# (data set, pack, generator) of every mode-collapse run, in the chapter's order
+RUNS = [
+    ("ring", 1, METZ),
+    ("ring", PACK, METZ),
+    ("ring", 1, "2-d noise, 3 layers"),
+    ("grid", 1, "2-d noise, 3 layers"),
+]
 
 
 # Vanishing gradients ------------------------------------------------------------
@@ -233,16 +280,15 @@ def flow_on_ring(seed: int = 0, device=None) -> ModelResult:
 
 
 def run_all(device=None, seed: int = 0) -> dict:
-    """Every GAN experiment of the chapter at the current scale: the GAN and
-    PacGAN runs on both benchmarks (seeds ``seed + seeds()``), the gradient study
-    on the first trained ring GAN, and the flow on the ring."""
+    """Every GAN experiment of the chapter at the current scale: the ``RUNS``
+    (seeds ``seed + seeds()``), the gradient study on the first trained ring GAN,
+    and the flow on the ring."""
     runs, gradients = {}, {}
-    for dataset in DATASETS:
-        for pack in (1, PACK):
-            runs[(model_name(pack), dataset)] = mode_collapse_runs(
-                dataset, [seed + s for s in seeds()], pack, device
-            )
-    trained = runs[("GAN", "ring")][1][0]
+    for dataset, pack, generator in RUNS:
+        runs[(model_name(pack, generator), dataset)] = mode_collapse_runs(
+            dataset, [seed + s for s in seeds()], pack, generator, device
+        )
+    trained = runs[(model_name(*RUNS[0][1:]), "ring")][1][0]
     for key, gan in (("untrained", gan_config().build()), ("trained", trained)):
         start = time.perf_counter()
         gradients[key] = gradient_study(gan, seed=seed)
@@ -283,11 +329,13 @@ def full_scale_job(context) -> list:
 
 
 def plot_runs(runs: dict, n: int = EVAL_SAMPLES, seed: int = 0):
-    """Samples of each model's first seed on both benchmarks, beside the data."""
+    """Samples of each run's first seed, one row per data set, beside the data."""
     generator = torch.Generator().manual_seed(seed)
-    models = sorted({model for model, _ in runs}, key=len)
+    columns = 1 + max(
+        sum(dataset == name for _, dataset in runs) for name in DATASETS
+    )
     fig, axes = plt.subplots(
-        len(DATASETS), 1 + len(models), figsize=(3.7 * (1 + len(models)), 7.4)
+        len(DATASETS), columns, figsize=(3.7 * columns, 7.4), squeeze=False
     )
     for row, (name, make) in enumerate(DATASETS.items()):
         density = make()
@@ -295,14 +343,18 @@ def plot_runs(runs: dict, n: int = EVAL_SAMPLES, seed: int = 0):
         plot_samples(
             axes[row, 0], density.sample(n, generator), lim, f"data: {name}"
         )
+        models = [model for model, dataset in runs if dataset == name]
         for col, model in enumerate(models, start=1):
             results, gans = runs[(model, name)]
             plot_samples(
                 axes[row, col],
                 gans[0].sample(n, generator),
                 lim,
-                f"{model}, seed {results[0].seed}: {results[0].modes_covered} "
-                f"modes, {100 * results[0].high_quality:.0f}% HQ",
+                f"{model}, seed {results[0].seed}:\n"
+                f"{results[0].modes_covered} modes, "
+                f"{100 * results[0].high_quality:.0f}% HQ",
                 f"C{col}",
             )
+        for ax in axes[row, 1 + len(models) :]:
+            ax.axis("off")
     return fig
