@@ -412,7 +412,7 @@ def test_matched_width_picks_the_closest_count():
 
     assert matched_width(build, 20) == 10
     assert matched_width(build, 21) == 10  # 20 and 22 are equally close: narrower
-    assert matched_width(build, 24.9) == 12
+    assert matched_width(build, 23.5) == 12  # 24 is nearer than 22
     with pytest.raises(ValueError, match="as few as 1"):
         matched_width(build, 1)
 
