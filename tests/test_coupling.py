@@ -10,7 +10,14 @@ import torch
 from scipy import stats
 
 from lecturecode.density2d import density_grid, grid_mass
-from lecturecode.experiments.flows import independent_pixels
+from lecturecode.experiments import ModelResult
+from lecturecode.experiments.flows import (
+    flow_families_2d,
+    independent_pixels,
+    matched_width,
+    over_seeds,
+    run_2d,
+)
 from lecturecode.flows import (
     AdditiveCoupling,
     AffineCoupling,
@@ -30,7 +37,7 @@ from lecturecode.flows import (
     flow_jacobian,
     half_mask,
 )
-from lecturecode.runtime import perturb_parameters
+from lecturecode.runtime import count_parameters, perturb_parameters
 
 F64 = torch.float64
 D = 6
@@ -374,6 +381,17 @@ def test_bad_construction_raises_value_error():
         Permutation([0, 0, 1])
     with pytest.raises(ValueError, match="alpha"):
         LogitTransform(2, 17, alpha=0.5)
+    with pytest.raises(ValueError, match="s_max must be positive"):
+        coupling_flow(2, 2, s_max=0.0)
+
+
+def test_s_max_bounds_the_log_scale_of_a_fresh_layer():
+    layer = AffineCoupling(half_mask(2), s_max=2.0)
+    torch.nn.init.normal_(layer.s_theta_net[-1].weight, std=100.0)  # saturate tanh
+    x = torch.randn(500, 2, generator=torch.Generator().manual_seed(0))
+    s = layer.s_theta(x * layer.mask)
+    assert s.abs().max() <= 2.0 and s.abs().max() > 1.9
+    assert torch.equal(s[:, 0], torch.zeros(500))  # 0 on the kept coordinate
 
 
 @pytest.mark.parametrize(
@@ -383,3 +401,51 @@ def test_dequantized_flow_rejects_non_levels(bad):
     model = discrete_model(levels=17)
     with pytest.raises(ValueError, match="integers 0..16"):
         model.log_prob(torch.tensor(bad, dtype=F64))
+
+
+# The 2-D comparison of coupling.md: matched sizes and the summary over seeds --------
+
+
+def test_matched_width_picks_the_closest_count():
+    def build(width):
+        return torch.nn.Linear(1, width)  # 2 * width parameters
+
+    assert matched_width(build, 20) == 10
+    assert matched_width(build, 21) == 10  # 20 and 22 are equally close: narrower
+    assert matched_width(build, 23.5) == 12  # 24 is nearer than 22
+    with pytest.raises(ValueError, match="as few as 1"):
+        matched_width(build, 1)
+
+
+def test_nice_gets_as_many_parameters_as_realnvp():
+    families = flow_families_2d(couplings=4, hidden=32, layers=2, lr=1e-3)
+    nice, realnvp = (
+        count_parameters(families[name][0]())
+        for name in ("NICE (additive)", "RealNVP (affine)")
+    )
+    same_width = count_parameters(
+        coupling_flow(2, 4, coupling="additive", hidden=32)
+    )
+    assert abs(nice / realnvp - 1) < 0.02
+    assert abs(same_width / realnvp - 1) > 0.3  # the matching did something
+
+
+def test_over_seeds_gives_mean_and_sample_sd():
+    def record(model, seed, gap):
+        return ModelResult(model, "ring", 1.0 + gap, None, 1, 0.0, "cpu", seed,
+                           "smoke", {"gap": gap})
+
+    results = [record("a", 0, 0.1), record("a", 1, 0.3), record("b", 0, 0.5)]
+    summary = over_seeds(results)
+    mean, sd, values = summary["ring", "a"]
+    assert values == [0.1, 0.3] and mean == pytest.approx(0.2)
+    assert sd == pytest.approx(math.sqrt(0.02))
+    assert summary["ring", "b"][1] == 0.0
+    assert over_seeds(results, "test_nll")["ring", "a"][0] == pytest.approx(1.2)
+
+
+def test_run_2d_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="seeds must be positive"):
+        run_2d(steps=1, n_train=10, seeds=0)
+    with pytest.raises(ValueError, match="no such 2-D data sets"):
+        run_2d(steps=1, n_train=10, datasets=("two moons", "spiral"))

@@ -5,6 +5,7 @@ and returns :class:`ModelResult` records (and the fitted models, for figures).
 Sizes come from the caller, who picks them with ``by_scale``.
 """
 
+import statistics
 import time
 
 import matplotlib.pyplot as plt
@@ -45,17 +46,10 @@ def settings_2d() -> dict:
     sizes, shared by the chapter and the full-scale job."""
     return by_scale(
         smoke=dict(
-            steps=150, n_train=2000, couplings=4, hidden=32, entropy_samples=50_000
+            steps=150, n_train=2000, couplings=4, hidden=16, entropy_samples=50_000
         ),
-        quick=dict(steps=2000, n_train=10_000, couplings=6, hidden=64),
-        full=dict(
-            steps=8000,
-            n_train=50_000,
-            couplings=8,
-            hidden=128,
-            batch_size=512,
-            lr=1e-3,
-        ),
+        quick=dict(steps=2000, n_train=10_000, couplings=8, hidden=32),
+        full=dict(steps=8000, n_train=50_000, couplings=12, hidden=64),
     )
 
 
@@ -80,9 +74,30 @@ def toy_datasets(
     return data
 
 
-def flow_families_2d(couplings: int, hidden: int, layers: int, lr: float) -> dict:
-    """Model name -> (factory of a fresh 2-D flow, learning rate), from the first
-    chapter's families (with its learning rates) to the coupling flows."""
+def matched_width(build, target: int) -> int:
+    """The hidden width ``w`` for which ``build(w)`` has the parameter count
+    closest to ``target`` (counts grow with the width)."""
+    if target < count_parameters(build(1)):
+        raise ValueError(f"no width gives as few as {target} parameters")
+    width = 1
+    while count_parameters(build(width + 1)) <= target:
+        width += 1
+    below, above = (count_parameters(build(w)) for w in (width, width + 1))
+    return width if target - below <= above - target else width + 1
+
+
+def flow_families_2d(
+    couplings: int,
+    hidden: int,
+    layers: int,
+    lr: float,
+    s_max: float = 1.0,
+    clip_grad_norm: float | None = None,
+) -> dict:
+    """Model name -> (factory of a fresh 2-D flow, keyword arguments of ``fit``),
+    from the first chapter's families (with its learning rates) to the coupling
+    flows, which train with ``lr`` and ``clip_grad_norm``. NICE gets the hidden
+    width that gives it as many parameters as RealNVP."""
 
     def alternating():
         flow = Compose(
@@ -97,17 +112,22 @@ def flow_families_2d(couplings: int, hidden: int, layers: int, lr: float) -> dic
             perturb_parameters(layer, 0.5, generator)
         return flow
 
-    def coupling(kind):
-        return lambda: coupling_flow(
-            2, couplings, coupling=kind, hidden=hidden, layers=layers
+    def coupling(kind, width):
+        return coupling_flow(
+            2, couplings, coupling=kind, hidden=width, layers=layers, s_max=s_max
         )
 
+    nice_width = matched_width(
+        lambda w: coupling("additive", w),
+        count_parameters(coupling("affine", hidden)),
+    )
+    coupling_fit = dict(lr=lr, clip_grad_norm=clip_grad_norm)
     return {
-        "linear": (lambda: LinearFlow(2), 1e-2),
-        "element-wise": (lambda: ElementwiseFlow(2), 1e-2),
-        "4 x (linear, element-wise)": (alternating, 5e-3),
-        "NICE (additive)": (coupling("additive"), lr),
-        "RealNVP (affine)": (coupling("affine"), lr),
+        "linear": (lambda: LinearFlow(2), dict(lr=1e-2)),
+        "element-wise": (lambda: ElementwiseFlow(2), dict(lr=1e-2)),
+        "4 x (linear, element-wise)": (alternating, dict(lr=5e-3)),
+        "NICE (additive)": (lambda: coupling("additive", nice_width), coupling_fit),
+        "RealNVP (affine)": (lambda: coupling("affine", hidden), coupling_fit),
     }
 
 
@@ -124,28 +144,50 @@ def entropy_reference(density, test: torch.Tensor, n: int = 200_000, seed=1):
     return {"entropy": entropy, "entropy_se": stderr, "test_entropy": on_test}
 
 
+# The densities whose entropy is known, so that every model has a gap to it.
+DATASETS_2D = ("ring of 8 Gaussians", "checkerboard")
+
+
 def run_2d(
     *,
     steps: int,
     n_train: int,
-    couplings: int = 6,
-    hidden: int = 64,
+    couplings: int = 8,
+    hidden: int = 32,
     layers: int = 2,
-    batch_size: int = 256,
-    lr: float = 3e-3,
-    seed: int = 0,
+    batch_size: int = 1024,
+    lr: float = 1e-2,
+    s_max: float = 2.0,
+    clip_grad_norm: float | None = 1.0,
+    seeds: int = 3,
+    first_seed: int = 0,
+    datasets: tuple = DATASETS_2D,
     models: list[str] | None = None,
     entropy_samples: int = 200_000,
     device=None,
 ):
-    """Fit every 2-D family to every toy density.
+    """Fit every 2-D family to each toy density in ``datasets``, once per seed
+    (``first_seed``, ``first_seed + 1``, ...; the seed sets the initialisation and
+    the order of the minibatches, the data stay fixed). ``lr``, ``s_max`` and
+    ``clip_grad_norm`` are the coupling flows' recipe, chosen on the validation
+    split (see :func:`flow_families_2d` and
+    :class:`~lecturecode.flows.AffineCoupling`).
 
-    Returns ``(results, fitted, data)``: the :class:`ModelResult` list (the gap to
-    the entropy, paired on the same test points, is in ``extra`` where the density
-    is known), the fitted models keyed by ``(dataset, model)``, and the data.
+    Returns ``(results, fitted, data)``: the :class:`ModelResult` list, one per
+    data set, model and seed (the gap to the entropy, paired on the same test
+    points, is in ``extra`` where the density is known), the models fitted with
+    the first seed keyed by ``(dataset, model)``, and the data.
     """
-    data = toy_datasets(n_train, seed=seed)
-    families = flow_families_2d(couplings, hidden, layers, lr)
+    if seeds < 1:
+        raise ValueError(f"seeds must be positive, got {seeds}")
+    data = toy_datasets(n_train)
+    unknown = set(datasets) - set(data)
+    if unknown:
+        raise ValueError(f"no such 2-D data sets: {sorted(unknown)}")
+    data = {name: data[name] for name in datasets}
+    families = flow_families_2d(
+        couplings, hidden, layers, lr, s_max=s_max, clip_grad_norm=clip_grad_norm
+    )
     names = models or list(families)
     results, fitted = [], {}
     for dataset, parts in data.items():
@@ -153,32 +195,53 @@ def run_2d(
             parts["density"], parts["test"], entropy_samples
         )
         for name in names:
-            torch.manual_seed(seed)
-            factory, family_lr = families[name]
-            model = FlowModel(factory()).to(device or "cpu")
-            fit_result = fit(
-                model,
-                parts["train"],
-                val=parts["val"],
-                steps=steps,
-                batch_size=batch_size,
-                lr=family_lr,
-                seed=seed,
-            )
-            result = evaluate(
-                model,
-                name=name,
-                dataset=dataset,
-                test=parts["test"],
-                fit_result=fit_result,
-                seed=seed,
-                **(reference or {}),
-            )
-            if reference is not None:
-                result.extra["gap"] = result.test_nll - reference["test_entropy"]
-            results.append(result)
-            fitted[dataset, name] = model
+            factory, fit_options = families[name]
+            for seed in range(first_seed, first_seed + seeds):
+                torch.manual_seed(seed)
+                model = FlowModel(factory()).to(device or "cpu")
+                fit_result = fit(
+                    model,
+                    parts["train"],
+                    val=parts["val"],
+                    steps=steps,
+                    batch_size=batch_size,
+                    seed=seed,
+                    **fit_options,
+                )
+                result = evaluate(
+                    model,
+                    name=name,
+                    dataset=dataset,
+                    test=parts["test"],
+                    fit_result=fit_result,
+                    seed=seed,
+                    **(reference or {}),
+                )
+                if reference is not None:
+                    result.extra["gap"] = (
+                        result.test_nll - reference["test_entropy"]
+                    )
+                results.append(result)
+                fitted.setdefault((dataset, name), model)
     return results, fitted, data
+
+
+def over_seeds(results: list, key: str = "gap") -> dict:
+    """``(dataset, model) -> (mean, sd, values)`` of ``extra[key]`` (or of the
+    attribute ``key``) over the seeds of :func:`run_2d`; the sd is the sample
+    standard deviation, 0 for a single seed."""
+    values = {}
+    for r in results:
+        value = r.extra[key] if key in r.extra else getattr(r, key)
+        values.setdefault((r.dataset, r.model), []).append(value)
+    return {
+        k: (
+            statistics.mean(v),
+            statistics.stdev(v) if len(v) > 1 else 0.0,
+            v,
+        )
+        for k, v in values.items()
+    }
 
 
 # Digits ----------------------------------------------------------------------
@@ -383,7 +446,7 @@ def plot_fits_2d(fitted: dict, data: dict, resolution: int = 150):
 )
 def full_scale_job(context) -> list:
     results_2d, fitted, data = run_2d(
-        **settings_2d(), seed=context.seed, device=context.device
+        **settings_2d(), first_seed=context.seed, device=context.device
     )
     fig = plot_fits_2d(fitted, data)
     context.savefig(fig, "densities_2d")

@@ -126,16 +126,21 @@ class AffineCoupling(Flow):
     a sum over coordinates (the determinant is a product of ``exp(s)``). The
     inverse, ``x_B = (z_B - t_theta(z_A)) * exp(-s_theta(z_A))``, again never
     inverts a network. As in RealNVP, ``s`` is bounded by a ``tanh`` with a
-    learned per-coordinate scale, which keeps early training stable.
+    learned per-coordinate scale, which keeps early training stable; ``s_max``
+    is that scale's starting value, the largest ``|s|`` a fresh layer can reach.
     """
 
-    def __init__(self, mask, hidden: int = 64, layers: int = 2, dropout=0.0):
+    def __init__(
+        self, mask, hidden: int = 64, layers: int = 2, dropout=0.0, s_max=1.0
+    ):
         mask = _check_mask(mask)
+        if s_max <= 0:
+            raise ValueError(f"s_max must be positive, got {s_max}")
         super().__init__(len(mask))
         self.register_buffer("mask", mask)
         self.s_theta_net = mlp(self.dim, self.dim, hidden, layers, dropout)
         self.t_theta_net = mlp(self.dim, self.dim, hidden, layers, dropout)
-        self.s_scale = nn.Parameter(torch.ones(self.dim))
+        self.s_scale = nn.Parameter(torch.full((self.dim,), float(s_max)))
 
     def s_theta(self, x_kept):
         """Log-scale of the transformed coordinates (0 on the kept ones)."""
@@ -225,6 +230,7 @@ def coupling_flow(
     image_shape: tuple[int, int] | None = None,
     mixing: str = "alternate",
     scaling: bool | None = None,
+    s_max: float = 1.0,
     generator: torch.Generator | None = None,
 ) -> Compose:
     """A stack of ``couplings`` coupling layers (NICE or RealNVP).
@@ -240,8 +246,8 @@ def coupling_flow(
 
     ``dropout`` regularizes the networks in training mode (in eval mode every
     layer is a fixed invertible map). ``scaling`` appends NICE's diagonal
-    scaling layer (default: for additive
-    couplings only).
+    scaling layer (default: for additive couplings only). ``s_max`` is the
+    starting bound on the affine couplings' ``|s|`` (:class:`AffineCoupling`).
     """
     from .lu import LULinear
 
@@ -261,7 +267,11 @@ def coupling_flow(
         masks = [checkerboard_mask(*image_shape, parity) for parity in (0, 1)]
     else:
         masks = [half_mask(dim, first) for first in (True, False)]
-    Layer = AdditiveCoupling if coupling == "additive" else AffineCoupling
+    options = dict(hidden=hidden, layers=layers, dropout=dropout)
+    if coupling == "affine":
+        Layer, options["s_max"] = AffineCoupling, s_max
+    else:
+        Layer = AdditiveCoupling
     flows = []
     for k in range(couplings):
         if k > 0 and mixing == "permute":
@@ -269,7 +279,7 @@ def coupling_flow(
         if k > 0 and mixing == "lu":
             flows.append(LULinear(dim, generator=generator))
         mask = masks[0] if mixing == "permute" else masks[k % 2]
-        flows.append(Layer(mask, hidden=hidden, layers=layers, dropout=dropout))
+        flows.append(Layer(mask, **options))
     if scaling if scaling is not None else coupling == "additive":
         flows.append(DiagonalScaling(dim))
     return Compose(*flows)
