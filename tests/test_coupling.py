@@ -10,7 +10,6 @@ import torch
 from scipy import stats
 
 from lecturecode.density2d import density_grid, grid_mass
-from lecturecode.experiments import ModelResult
 from lecturecode.experiments.flows import (
     flow_families_2d,
     independent_pixels,
@@ -37,6 +36,7 @@ from lecturecode.flows import (
     flow_jacobian,
     half_mask,
 )
+from lecturecode.records import ModelResult
 from lecturecode.runtime import count_parameters, perturb_parameters
 
 F64 = torch.float64
