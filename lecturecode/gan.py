@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from .runtime import check_batch, default_device
+from .runtime import check_batch, check_positive_int, default_device
 
 
 def mlp(sizes: list[int], activation) -> nn.Sequential:
@@ -58,10 +58,7 @@ class Discriminator(nn.Module):
     def __init__(self, data_dim=2, hidden=128, layers=2, pack=1):
         super().__init__()
         for name, value in (("pack", pack), ("layers", layers)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"{name} must be a positive integer, got {value!r}"
-                )
+            check_positive_int(value, name)
         self.data_dim, self.hidden, self.layers = data_dim, hidden, layers
         self.pack = pack
         sizes = [pack * data_dim] + [hidden] * layers + [1]
@@ -96,8 +93,7 @@ class GAN(nn.Module):
         self, n: int, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """Draw ``z ~ N(0, I)`` and return ``x = g(z)``, shape ``(n, data_dim)``."""
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
+        check_positive_int(n, "n")
         z = torch.randn(n, self.generator.z_dim, generator=generator)
         return self.generator(z.to(self._anchor))
 
@@ -180,8 +176,7 @@ def mode_coverage(
     check_batch(centers, 2, "centers")
     if not std > 0:
         raise ValueError(f"std must be positive, got {std}")
-    if not isinstance(min_count, int) or min_count < 1:
-        raise ValueError(f"min_count must be a positive integer, got {min_count!r}")
+    check_positive_int(min_count, "min_count")
     # [coverage]
     distance, nearest = torch.cdist(samples, centers.to(samples)).min(dim=1)
     good = distance < radius * std  # high quality
@@ -285,11 +280,7 @@ class GANConfig:
             "steps",
             "batch_size",
         ):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"{name} must be a positive integer, got {value!r}"
-                )
+            check_positive_int(getattr(self, name), name)
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
 

@@ -1,4 +1,4 @@
-"""Two-dimensional densities generated in code (DESIGN.md, section 4).
+"""Two-dimensional densities generated in code (no data is downloaded).
 
 Each density draws samples with ``sample(n, generator)``. Where the true density is
 known it also has ``log_prob(x)``, so the best achievable test NLL, the entropy
@@ -9,12 +9,7 @@ import math
 
 import torch
 
-from ..runtime import LOG_2PI, check_batch
-
-
-def _check_n(n):
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+from ..runtime import LOG_2PI, check_batch, check_positive_int
 
 
 class TwoMoons:
@@ -28,7 +23,7 @@ class TwoMoons:
     def sample(
         self, n: int, generator: torch.Generator | None = None
     ) -> torch.Tensor:
-        _check_n(n)
+        check_positive_int(n, "n")
         angle = math.pi * torch.rand(n, generator=generator)
         upper = torch.rand(n, generator=generator) < 0.5
         x = torch.where(upper, torch.cos(angle), 1 - torch.cos(angle))
@@ -50,7 +45,7 @@ class GaussianMixture:
     def sample(
         self, n: int, generator: torch.Generator | None = None
     ) -> torch.Tensor:
-        _check_n(n)
+        check_positive_int(n, "n")
         which = torch.randint(len(self.centers), (n,), generator=generator)
         return self.centers[which] + self.std * torch.randn(
             n, 2, generator=generator
@@ -103,7 +98,7 @@ class Checkerboard:
     def sample(
         self, n: int, generator: torch.Generator | None = None
     ) -> torch.Tensor:
-        _check_n(n)
+        check_positive_int(n, "n")
         row = torch.randint(self.cells, (n,), generator=generator)
         col = (
             2 * torch.randint(self.cells // 2, (n,), generator=generator) + row % 2
@@ -140,7 +135,7 @@ class CorrelatedGaussian:
     def sample(
         self, n: int, generator: torch.Generator | None = None
     ) -> torch.Tensor:
-        _check_n(n)
+        check_positive_int(n, "n")
         L = torch.linalg.cholesky(self.cov)
         return torch.randn(n, 2, generator=generator) @ L.T
 

@@ -12,7 +12,7 @@ and for a composition the log-determinants add (eq. composed objective).
 import torch
 from torch import nn
 
-from ..runtime import LOG_2PI, check_batch
+from ..runtime import LOG_2PI, check_batch, check_positive_int
 
 
 class Flow(nn.Module):
@@ -24,9 +24,7 @@ class Flow(nn.Module):
 
     def __init__(self, dim: int):
         super().__init__()
-        if dim < 1:
-            raise ValueError(f"dim must be a positive integer, got {dim}")
-        self.dim = dim
+        self.dim = check_positive_int(dim, "dim")
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError  # abstract: every layer defines its own map
@@ -97,8 +95,7 @@ class FlowModel(nn.Module):
         self, n: int, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """Draw ``z ~ N(0, I)`` and return ``x = f^{-1}(z)``."""
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
+        check_positive_int(n, "n")
         device = generator.device if generator is not None else self._anchor.device
         z = torch.randn(n, self.dim, generator=generator, device=device)
         return self.flow.inverse(z.to(self._anchor))
