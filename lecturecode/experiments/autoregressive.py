@@ -126,7 +126,7 @@ def over_seeds(train, seeds=None, **kwargs) -> list[tuple]:
     return [train(seed=seed, **kwargs) for seed in seeds or ranking_seeds()]
 
 
-def test_nll_spread(records) -> tuple[float, float]:
+def nll_spread(records) -> tuple[float, float]:
     """Mean and sample standard deviation of the test NLLs of ``records``, one
     record per seed."""
     values = [r.test_nll for r in records]

@@ -88,6 +88,10 @@ def pixelcnn_training(data_name: str, gated: bool) -> dict:
     rate does as well as a long one at a small rate; the binarized digits
     take more dropout than the grey ones. The gated model trains on smaller
     batches at half the rate: it costs more per image and overfits sooner."""
+    if data_name not in DATASETS:
+        raise ValueError(
+            f"dataset must be one of {list(DATASETS)}, got {data_name!r}"
+        )
     binary = data_name == "binarized digits"
     if data_name == "tinted digits":
         quick = {"steps": 1000, "batch_size": 100, "lr": 3e-3, "dropout": 0.2}
