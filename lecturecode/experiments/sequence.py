@@ -218,8 +218,9 @@ def train_adding(
     device=None,
 ):
     """Train on freshly generated batches (Adam, gradient clipping at norm 1)
-    until the paper's stopping rule holds, the 2,000 most recent training
-    sequences all solved, or ``max_steps``; then test on new sequences.
+    until the 2,000 most recent training sequences are all solved (the first of
+    the paper's two stopping conditions; its mean-error one is not used), or
+    ``max_steps``; then test on new sequences.
     Returns the model and its :class:`ModelResult`, which has no likelihood (the
     task is a regression): ``extra`` holds ``T``, the ``success_rate`` (share of
     test sequences with ``|error| < 0.04``), ``test_mse`` and the ``steps`` taken
