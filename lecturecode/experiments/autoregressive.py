@@ -35,6 +35,7 @@ from ..runtime import cpu_threads, default_device
 from ..scale import by_scale
 from ..train import FitResult, fit, negative_log_likelihood
 from .base import ModelResult, evaluate, register
+from .cache import cached
 
 DATASET = "binarized digits"
 DIM = 64
@@ -138,6 +139,7 @@ def independent_pixels() -> tuple[IndependentBernoulli, ModelResult]:
     return model, result
 
 
+@cached
 def train_fvsbn(ordering=None, seed: int = 0, name: str = "FVSBN"):
     """FVSBN (eq. fvsbn) in the given ordering (raster order by default)."""
     torch.manual_seed(seed)
@@ -152,6 +154,7 @@ def train_fvsbn(ordering=None, seed: int = 0, name: str = "FVSBN"):
     )
 
 
+@cached
 def train_nade(hidden: int | None = None, seed: int = 0, name: str = "NADE"):
     """Tied NADE (eq. nade), raster order."""
     torch.manual_seed(seed)
@@ -168,6 +171,7 @@ def train_nade(hidden: int | None = None, seed: int = 0, name: str = "NADE"):
     )
 
 
+@cached
 def train_made(
     num_masks: int = 1,
     ordering="random",
@@ -200,6 +204,7 @@ def train_made(
     )
 
 
+@cached
 def train_made_reference(seed: int = 0):
     """The recipe of the pytorch-made reference run: one hidden layer of 500, one
     mask set with a random ordering (its default), batch 100, Adam with learning

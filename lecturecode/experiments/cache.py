@@ -1,0 +1,111 @@
+"""Trained models kept on disk, so that one build trains each model once.
+
+Several chapters train the same model: the comparison chapter puts the FVSBN of
+the chain-rule chapter, the NADE of its own chapter and the MADEs of the MADE
+chapter in one table. Each chapter runs in its own kernel, so the models cannot
+be shared in memory. :func:`cached` stores what a training function returns
+(the model and its record, as trained, training time included) under a key made
+of everything that decides the result:
+
+- the function and every argument it is called with (defaults included);
+- the scale and the device;
+- the source of the whole ``lecturecode`` package and the versions of torch and
+  Python, so a changed model, loop or data loader is never served stale.
+
+The models go to ``_build/models`` of the checkout, or to the folder named by
+``LECTURE_MODEL_CACHE``; setting that variable to ``off`` trains every time.
+"""
+
+import functools
+import hashlib
+import inspect
+import os
+import platform
+import tempfile
+from pathlib import Path
+
+import torch
+
+from ..paths import ROOT
+from ..runtime import default_device
+from ..scale import current_scale
+
+CACHE_VAR = "LECTURE_MODEL_CACHE"
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def cache_dir() -> Path | None:
+    """The folder of the cache, or None when ``LECTURE_MODEL_CACHE=off``."""
+    value = os.environ.get(CACHE_VAR, "")
+    if value.lower() == "off":
+        return None
+    return Path(value) if value else ROOT / "_build" / "models"
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of every file of the package (code and bundled data) and of the
+    torch and Python versions."""
+    digest = hashlib.sha256(f"{torch.__version__} {platform.python_version()}"
+                            .encode())
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(PACKAGE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _canonical(value) -> str:
+    """A text that two equal arguments share (tensors by dtype, shape and bytes)."""
+    if isinstance(value, torch.Tensor):
+        data = value.detach().cpu().contiguous()
+        return f"tensor({data.dtype}, {tuple(data.shape)}, " \
+            f"{hashlib.sha256(data.numpy().tobytes()).hexdigest()})"
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__ + "(" + ", ".join(map(_canonical, value)) + ")"
+    if isinstance(value, dict):
+        items = sorted((str(k), _canonical(v)) for k, v in value.items())
+        return "dict(" + ", ".join(f"{k}={v}" for k, v in items) + ")"
+    if isinstance(value, (str, int, float, bool, type(None), torch.device)):
+        return repr(value)
+    raise TypeError(f"cannot key a cache on an argument of type {type(value)}")
+
+
+def cache_key(train, arguments: dict) -> str:
+    """The key of one call of ``train`` with the bound ``arguments``."""
+    device = arguments.get("device") or default_device()
+    text = "\n".join([
+        f"{train.__module__}.{train.__qualname__}",
+        _canonical(arguments),
+        f"scale={current_scale()}",
+        f"device={torch.device(device)}",
+        code_fingerprint(),
+    ])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def cached(train):
+    """Decorate a training function so that a call with a key seen before loads
+    the stored result instead of training again."""
+    signature = inspect.signature(train)
+
+    @functools.wraps(train)
+    def wrapper(*args, **kwargs):
+        folder = cache_dir()
+        if folder is None:
+            return train(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        path = folder / f"{train.__name__}-{cache_key(train, bound.arguments)}.pt"
+        if path.exists():
+            return torch.load(path, weights_only=False)
+        result = train(*args, **kwargs)
+        folder.mkdir(parents=True, exist_ok=True)
+        # write, then rename: a test worker reading the same key never sees half
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp",
+                                         delete=False) as handle:
+            torch.save(result, handle)
+        os.replace(handle.name, path)
+        return result
+
+    return wrapper
