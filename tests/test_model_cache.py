@@ -15,7 +15,7 @@ def calls(monkeypatch, tmp_path):
     trained = []
 
     @cache.cached
-    def train(hidden: int = 3, seed: int = 0, ordering=None):
+    def train(hidden: int = 3, seed: int = 0, ordering=None, progress=False):
         trained.append((hidden, seed))
         torch.manual_seed(seed)
         return torch.nn.Linear(hidden, 1), {"seed": seed}
@@ -27,6 +27,7 @@ def test_the_second_call_loads_the_same_model(calls):
     train, trained = calls
     model, record = train(seed=1)
     again, record_again = train(3, 1)  # positional or keyword: one key
+    train(seed=1, progress=True)  # a progress bar changes nothing
     assert len(trained) == 1
     assert record_again == record
     assert torch.equal(again.weight, model.weight)

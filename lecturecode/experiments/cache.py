@@ -72,11 +72,13 @@ def _canonical(value) -> str:
 
 
 def cache_key(train, arguments: dict) -> str:
-    """The key of one call of ``train`` with the bound ``arguments``."""
+    """The key of one call of ``train`` with the bound ``arguments`` (all but
+    ``progress``, which only decides whether a progress bar is shown)."""
     device = arguments.get("device") or default_device()
+    kept = {k: v for k, v in arguments.items() if k != "progress"}
     text = "\n".join([
         f"{train.__module__}.{train.__qualname__}",
-        _canonical(arguments),
+        _canonical(kept),
         f"scale={current_scale()}",
         f"device={torch.device(device)}",
         code_fingerprint(),
