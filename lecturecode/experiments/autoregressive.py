@@ -29,7 +29,7 @@ from ..autoregressive import (
     mask_cycling_loss,
 )
 from ..benchmarks import best_seconds
-from ..data import load_digits
+from ..data import load_digits, toy_splits
 from ..flows import Compose, FlowModel
 from ..runtime import cpu_threads, default_device
 from ..scale import by_scale
@@ -350,23 +350,6 @@ def _cost(dims, hidden, models, operation, batch_size, repeats):
 
 # MAF on the 2-D densities --------------------------------------------------------
 
-RING_STD = 0.1  # wider modes than the GAN chapter's ring, as in the flow chapters
-
-
-def toy_datasets(n_train: int, n_val: int = 2000, n_test: int = 5000, seed=0):
-    """Two moons, a ring of 8 Gaussians and a checkerboard, with train / val /
-    test samples from one seeded generator."""
-    from ..data import Checkerboard, RingOfGaussians, TwoMoons
-
-    generator = torch.Generator().manual_seed(seed)
-    data = {}
-    for density in (TwoMoons(), RingOfGaussians(std=RING_STD), Checkerboard()):
-        parts = [density.sample(n, generator) for n in (n_train, n_val, n_test)]
-        data[density.name] = dict(zip(("train", "val", "test"), parts, strict=True))
-        data[density.name]["density"] = density
-    return data
-
-
 def maf_flow(dim: int, layers: int, hidden_sizes) -> Compose:
     """``layers`` MAF layers whose orderings alternate between natural and
     reversed, so every coordinate gets to condition on every other."""
@@ -380,9 +363,10 @@ def maf_flow(dim: int, layers: int, hidden_sizes) -> Compose:
 
 
 def train_maf_2d(data: dict, seed: int = 0, layers=None, hidden_sizes=None):
-    """Fit a MAF to each 2-D data set of :func:`toy_datasets`. Returns
-    ``{name: (model, result)}``; where the true density is known the record's
-    ``extra["gap"]`` is the test NLL minus the entropy on the same points."""
+    """Fit a MAF to each 2-D data set of :func:`~lecturecode.data.toy_splits`.
+    Returns ``{name: (model, result)}``; where the true density is known the
+    record's ``extra["gap"]`` is the test NLL minus the entropy on the same
+    points."""
     layers = layers or by_scale(smoke=4, quick=8, full=8)
     hidden_sizes = hidden_sizes or by_scale(
         smoke=(32, 32), quick=(64, 64), full=(128, 128)
@@ -485,7 +469,7 @@ def full_scale_job(context) -> list[ModelResult]:
     plt.close(fig)
 
     n_train = by_scale(smoke=5000, quick=20000, full=50000)
-    data = toy_datasets(n_train, seed=seed)
+    data = toy_splits(n_train, seed=seed)
     fitted = train_maf_2d(data, seed=seed)
     fig, axes = plt.subplots(2, len(fitted), figsize=(10, 6.6))
     for column, (name, (model, result)) in enumerate(fitted.items()):

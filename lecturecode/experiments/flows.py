@@ -11,13 +11,7 @@ import time
 import matplotlib.pyplot as plt
 import torch
 
-from ..data import (
-    Checkerboard,
-    RingOfGaussians,
-    TwoMoons,
-    load_digits,
-    monte_carlo_entropy,
-)
+from ..data import load_digits, monte_carlo_entropy, toy_splits
 from ..data.digits import LEVELS
 from ..flows import (
     Compose,
@@ -34,12 +28,6 @@ from ..scale import by_scale, current_scale
 from ..train import FitResult, bits_per_dim, fit
 from .base import ModelResult, evaluate, register
 
-# The GAN chapter's ring uses std 0.02: modes so sharp that a flow, which must
-# squeeze a whole Gaussian into eight specks, spends its capacity on the gaps.
-# Here the modes are wider, so the comparison measures how well each family can
-# separate eight modes at all; the entropy gap is what the table reports.
-RING_STD = 0.1
-
 
 def settings_2d() -> dict:
     """Keyword arguments of :func:`run_2d` at the current scale: one place for the
@@ -51,27 +39,6 @@ def settings_2d() -> dict:
         quick=dict(steps=2000, n_train=10_000, couplings=8, hidden=32),
         full=dict(steps=8000, n_train=50_000, couplings=12, hidden=64),
     )
-
-
-def toy_datasets(
-    n_train: int, n_val: int = 2000, n_test: int = 5000, seed: int = 0
-) -> dict:
-    """Two moons, a ring of 8 Gaussians and a checkerboard, each with fixed
-    train / validation / test samples drawn from one seeded generator."""
-    generator = torch.Generator().manual_seed(seed)
-    densities = [TwoMoons(), RingOfGaussians(std=RING_STD), Checkerboard()]
-    data = {}
-    for density in densities:
-        train, val, test = (
-            density.sample(n, generator) for n in (n_train, n_val, n_test)
-        )
-        data[density.name] = {
-            "density": density,
-            "train": train,
-            "val": val,
-            "test": test,
-        }
-    return data
 
 
 def matched_width(build, target: int) -> int:
@@ -180,7 +147,7 @@ def run_2d(
     """
     if seeds < 1:
         raise ValueError(f"seeds must be positive, got {seeds}")
-    data = toy_datasets(n_train)
+    data = toy_splits(n_train)
     unknown = set(datasets) - set(data)
     if unknown:
         raise ValueError(f"no such 2-D data sets: {sorted(unknown)}")
