@@ -19,6 +19,8 @@ from torch import nn
 
 from ..runtime import check_batch
 from .base import Compose, Flow
+from .elementwise import DiagonalScaling
+from .linear import Permutation
 
 
 def half_mask(dim: int, first: bool = True) -> torch.Tensor:
@@ -163,57 +165,6 @@ class AffineCoupling(Flow):
         z_kept = z * self.mask
         s, t = self.s_theta(z_kept), self.t_theta(z_kept)
         return z_kept + (1 - self.mask) * (z - t) * torch.exp(-s)
-
-
-class DiagonalScaling(Flow):
-    """NICE's top layer, ``z = exp(log_scale) * x``: ``log |det J| =
-    sum(log_scale)``.
-
-    Additive couplings preserve volume, so without this layer a NICE model could
-    not put more density in one place than the base density has.
-    """
-
-    def __init__(self, dim: int):
-        super().__init__(dim)
-        self.log_scale = nn.Parameter(torch.zeros(dim))
-
-    def forward(self, x):
-        check_batch(x, self.dim)
-        return x * self.log_scale.exp(), self.log_scale.sum().expand(x.shape[0])
-
-    def inverse(self, z):
-        check_batch(z, self.dim, "z")
-        return z * torch.exp(-self.log_scale)
-
-
-class Permutation(Flow):
-    """A fixed reordering of the coordinates, ``z = x[:, perm]``; ``|det| = 1``."""
-
-    def __init__(self, perm):
-        perm = torch.as_tensor(perm, dtype=torch.long)
-        if perm.dim() != 1 or not torch.equal(
-            perm.sort().values, torch.arange(len(perm))
-        ):
-            raise ValueError("perm must be a permutation of 0..dim-1")
-        super().__init__(len(perm))
-        self.register_buffer("perm", perm)
-        self.register_buffer("inverse_perm", torch.argsort(perm))
-
-    @classmethod
-    def reverse(cls, dim: int) -> "Permutation":
-        return cls(torch.arange(dim - 1, -1, -1))
-
-    @classmethod
-    def random(cls, dim: int, generator: torch.Generator | None = None):
-        return cls(torch.randperm(dim, generator=generator))
-
-    def forward(self, x):
-        check_batch(x, self.dim)
-        return x[:, self.perm], x.new_zeros(x.shape[0])
-
-    def inverse(self, z):
-        check_batch(z, self.dim, "z")
-        return z[:, self.inverse_perm]
 
 
 MIXINGS = ("alternate", "permute", "lu")

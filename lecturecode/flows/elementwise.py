@@ -1,4 +1,5 @@
-"""Lecture 18.1.2 (2): element-wise flows, whose Jacobian is diagonal."""
+"""Lecture 18.1.2 (2): element-wise flows, whose Jacobian is diagonal: a
+learned increasing map per coordinate, and NICE's diagonal scaling."""
 
 import torch
 from torch import nn
@@ -55,3 +56,24 @@ class ElementwiseFlow(Flow):
                     torch.where(below, high, mid),
                 )
         return (low + high) / 2
+
+
+class DiagonalScaling(Flow):
+    """NICE's top layer, ``z = exp(log_scale) * x``: ``log |det J| =
+    sum(log_scale)``.
+
+    Additive couplings preserve volume, so without this layer a NICE model could
+    not put more density in one place than the base density has.
+    """
+
+    def __init__(self, dim: int):
+        super().__init__(dim)
+        self.log_scale = nn.Parameter(torch.zeros(dim))
+
+    def forward(self, x):
+        check_batch(x, self.dim)
+        return x * self.log_scale.exp(), self.log_scale.sum().expand(x.shape[0])
+
+    def inverse(self, z):
+        check_batch(z, self.dim, "z")
+        return z * torch.exp(-self.log_scale)
