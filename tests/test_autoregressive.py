@@ -421,7 +421,7 @@ def test_bad_model_arguments_raise():
     with pytest.raises(ValueError, match="in 1..20"):
         all_binary_vectors(25)
     with pytest.raises(ValueError, match=r"z must have shape \(batch, 3\)"):
-        MAF(3).inverse(torch.zeros(2, 4))
+        FlowModel(MAF(3)).decode(torch.zeros(2, 4))
 
 
 # Experiments ----------------------------------------------------------------

@@ -355,11 +355,11 @@ def test_independent_pixels_baseline_matches_the_reference_number():
 )
 @pytest.mark.parametrize("name", list(LAYERS))
 def test_bad_inputs_raise_value_error(name, bad, message):
-    flow = LAYERS[name]()
+    model = FlowModel(LAYERS[name]())  # layers trust their input: the entry checks
     with pytest.raises(ValueError, match=message):
-        flow(bad)
+        model.encode(bad)
     with pytest.raises(ValueError, match=message.replace("x", "z")):
-        flow.inverse(bad)
+        model.decode(bad)
 
 
 def test_bad_construction_raises_value_error():
@@ -401,6 +401,20 @@ def test_dequantized_flow_rejects_non_levels(bad):
     model = discrete_model(levels=17)
     with pytest.raises(ValueError, match="integers 0..16"):
         model.log_prob(torch.tensor(bad, dtype=F64))
+    with pytest.raises(ValueError, match="integers 0..16"):
+        model.encode(torch.tensor(bad, dtype=F64))
+
+
+def test_dequantized_flow_decodes_each_code_to_its_image():
+    model = discrete_model(levels=4)
+    x = all_points(3, 4)
+    z = model.encode(x)
+    assert z.shape == x.shape and not torch.equal(z, x)
+    assert torch.equal(model.decode(z), x)
+    w = model.decode(z, discrete=False)
+    assert torch.allclose(w, x + 0.5)  # the centre of each cell
+    with pytest.raises(ValueError, match=r"z must have shape \(batch, 3\)"):
+        model.decode(torch.zeros(2, 4))
 
 
 # The 2-D comparison of coupling.md: matched sizes and the summary over seeds --------

@@ -17,7 +17,6 @@ is the product of that diagonal.
 import torch
 from torch import nn
 
-from ..runtime import check_batch
 from .base import Compose, Flow
 from .elementwise import DiagonalScaling
 from .linear import Permutation
@@ -107,12 +106,10 @@ class AdditiveCoupling(Flow):
         return self.t_theta(x_kept) * (1 - self.mask)
 
     def forward(self, x):
-        check_batch(x, self.dim)
         z = x + self._shift(x * self.mask)
         return z, x.new_zeros(x.shape[0])
 
     def inverse(self, z):
-        check_batch(z, self.dim, "z")
         return z - self._shift(z * self.mask)
 
 
@@ -154,14 +151,12 @@ class AffineCoupling(Flow):
         return self.t_theta_net(x_kept) * (1 - self.mask)
 
     def forward(self, x):
-        check_batch(x, self.dim)
         x_kept = x * self.mask
         s, t = self.s_theta(x_kept), self.t_theta(x_kept)
         z = x_kept + (1 - self.mask) * x * s.exp() + t
         return z, s.sum(dim=1)
 
     def inverse(self, z):
-        check_batch(z, self.dim, "z")
         z_kept = z * self.mask
         s, t = self.s_theta(z_kept), self.t_theta(z_kept)
         return z_kept + (1 - self.mask) * (z - t) * torch.exp(-s)

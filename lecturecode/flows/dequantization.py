@@ -46,7 +46,6 @@ class LogitTransform(Flow):
         self.levels, self.alpha = levels, alpha
 
     def forward(self, w):
-        check_batch(w, self.dim, "w")
         y = self.alpha + (1 - 2 * self.alpha) * w / self.levels
         v = torch.log(y) - torch.log1p(-y)
         per_coordinate = (
@@ -58,7 +57,6 @@ class LogitTransform(Flow):
         return v, per_coordinate.sum(dim=1)
 
     def inverse(self, v):
-        check_batch(v, self.dim, "v")
         y = torch.sigmoid(v)
         return (y - self.alpha) * self.levels / (1 - 2 * self.alpha)
 
@@ -141,8 +139,9 @@ class DequantizedFlow(nn.Module):
 
     def continuous_log_prob(self, w):
         """``log p(w)`` of the continuous ``w in (0, levels)^d``, in nats."""
-        v, log_abs_det = self.logit(w)
-        return self.continuous.log_prob(v) + log_abs_det
+        v, logit_log_abs_det = self.logit(w)
+        z, log_abs_det = self.continuous.flow(v)
+        return standard_normal_log_prob(z) + log_abs_det + logit_log_abs_det
 
     def log_prob_bound(self, x, generator=None):
         """``log p(x + u) - log q(u | x)`` for one ``u ~ q(. | x)`` per row."""
@@ -173,6 +172,19 @@ class DequantizedFlow(nn.Module):
         self.train(was_training)
         iw = torch.logsumexp(bounds, 0) - math.log(samples)
         return {"elbo": -bounds.mean().item(), "iw": -iw.mean().item()}
+
+    def encode(self, x):
+        """The code ``z = f(v(x + 1/2))`` of each discrete image: the flow's
+        image of the centre of its cell."""
+        self.check_discrete(x)
+        return self.continuous.flow(self.logit(x + 0.5)[0])[0]
+
+    def decode(self, z, discrete: bool = True):
+        """``w = v^{-1}(f^{-1}(z))``, or with ``discrete`` its grey levels
+        ``x = floor(w)``; ``decode(encode(x)) == x``."""
+        check_batch(z, self.dim, "z")
+        w = self.logit.inverse(self.continuous.flow.inverse(z))
+        return w.floor().clamp(0, self.levels - 1) if discrete else w
 
     @torch.no_grad()
     def sample(self, n: int, generator=None, discrete: bool = True):

@@ -4,7 +4,6 @@ and the fixed permutation that mixes coordinates between couplings."""
 import torch
 from torch import nn
 
-from ..runtime import check_batch
 from .base import Flow
 
 
@@ -23,13 +22,11 @@ class LinearFlow(Flow):
         self.b = nn.Parameter(torch.zeros(dim))
 
     def forward(self, x):
-        check_batch(x, self.dim)
         z = x @ self.W.T + self.b
         log_abs_det = torch.linalg.slogdet(self.W).logabsdet
         return z, log_abs_det.expand(x.shape[0])
 
     def inverse(self, z):
-        check_batch(z, self.dim, "z")
         return torch.linalg.solve(self.W, (z - self.b).T).T
 
 
@@ -55,9 +52,7 @@ class Permutation(Flow):
         return cls(torch.randperm(dim, generator=generator))
 
     def forward(self, x):
-        check_batch(x, self.dim)
         return x[:, self.perm], x.new_zeros(x.shape[0])
 
     def inverse(self, z):
-        check_batch(z, self.dim, "z")
         return z[:, self.inverse_perm]
