@@ -10,9 +10,9 @@ import torch
 from scipy import stats
 
 from lecturecode.density2d import density_grid, grid_mass
+from lecturecode.experiments.digits import independent_pixels
 from lecturecode.experiments.flows import (
     flow_families_2d,
-    independent_pixels,
     matched_width,
     over_seeds,
     run_2d,
@@ -337,7 +337,7 @@ def test_discrete_samples_are_levels():
 
 
 def test_independent_pixels_baseline_matches_the_reference_number():
-    result = independent_pixels()
+    _, result = independent_pixels("grey digits")
     assert result.test_nll == pytest.approx(106.47, abs=0.01)
 
 

@@ -22,7 +22,6 @@ from ..autoregressive import (
     MAF,
     NADE,
     AutoregressiveModel,
-    IndependentBernoulli,
     MADEMixture,
     UntiedNADE,
     all_binary_vectors,
@@ -33,8 +32,9 @@ from ..data import load_digits, toy_splits
 from ..flows import Compose, FlowModel
 from ..runtime import cpu_threads, default_device
 from ..scale import by_scale
-from ..train import FitResult, fit, negative_log_likelihood
+from ..train import fit, negative_log_likelihood
 from .base import ModelResult, evaluate, register
+from .digits import dataset, independent_pixels
 
 DATASET = "binarized digits"
 DIM = 64
@@ -46,8 +46,7 @@ REFERENCE = {"hidden": 500, "batch_size": 100, "steps": 10_000}
 
 def binary_digits(device=None) -> dict[str, torch.Tensor]:
     """The train / val / test splits of the binarized digits, on ``device``."""
-    device = device or default_device()
-    return {k: v.to(device) for k, v in load_digits("binary").items()}
+    return dataset(DATASET, device)
 
 
 def train_on_digits(
@@ -118,24 +117,6 @@ def nll_spread(records) -> tuple[float, float]:
     if len(values) < 2:
         raise ValueError(f"a spread needs at least 2 records, got {len(values)}")
     return statistics.fmean(values), statistics.stdev(values)
-
-
-def independent_pixels() -> tuple[IndependentBernoulli, ModelResult]:
-    """The baseline: one Bernoulli per pixel, fitted in closed form."""
-    data = binary_digits(torch.device("cpu"))
-    start = time.perf_counter()
-    model = IndependentBernoulli.fit_closed_form(data["train"])
-    fit_result = FitResult(seconds=time.perf_counter() - start)
-    result = evaluate(
-        model,
-        name="independent pixels",
-        dataset=DATASET,
-        test=data["test"],
-        fit_result=fit_result,
-        seed=0,
-        dim=DIM,
-    )
-    return model, result
 
 
 def train_fvsbn(ordering=None, seed: int = 0, name: str = "FVSBN"):

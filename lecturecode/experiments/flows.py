@@ -6,7 +6,6 @@ Sizes come from the caller, who picks them with ``by_scale``.
 """
 
 import statistics
-import time
 
 import matplotlib.pyplot as plt
 import torch
@@ -214,31 +213,6 @@ def over_seeds(results: list, key: str = "gap") -> dict:
 # Digits ----------------------------------------------------------------------
 
 
-def independent_pixels(smoothing: float = 1.0) -> ModelResult:
-    """The baseline every digits model must beat: each pixel an independent
-    categorical over the 17 levels, fitted on train with add-``smoothing``
-    (Laplace) counts. Its NLL is exact, in nats of the discrete data."""
-    digits = load_digits("grey")
-    train, test = digits["train"].long(), digits["test"].long()
-    start = time.perf_counter()
-    levels = torch.arange(LEVELS).unsqueeze(1)
-    counts = (train.unsqueeze(1) == levels).sum(0).double() + smoothing  # (K, d)
-    log_p = (counts / counts.sum(0)).log()
-    nll = -log_p.gather(0, test).sum(1).mean().item()
-    return ModelResult(
-        model="independent pixels (categorical)",
-        dataset="grey digits",
-        test_nll=nll,
-        bits_per_dim=bits_per_dim(nll, train.shape[1]),
-        parameters=(LEVELS - 1) * train.shape[1],
-        train_seconds=time.perf_counter() - start,
-        device="cpu",
-        seed=0,
-        scale=current_scale(),
-        extra={"smoothing": smoothing},
-    )
-
-
 def digits_flow(
     *,
     couplings: int,
@@ -430,7 +404,6 @@ def full_scale_job(context) -> list:
     ax.set_title("RealNVP samples, T = 1", fontsize=10)
     context.savefig(fig, "digits_samples")
     plt.close(fig)
-    on_digits = [independent_pixels(), *digits.values()]
-    for result in on_digits:
+    for result in digits.values():
         result.extra["chapter"] = "book/flows/realnvp_digits"
-    return [*results_2d, *on_digits]
+    return [*results_2d, *digits.values()]
