@@ -59,11 +59,14 @@ def train_on_digits(
     batch_size: int = 100,
     seed: int = 0,
     loss_fn=negative_log_likelihood,
+    device: torch.device | None = None,
+    progress: bool = False,
     **extra,
 ) -> tuple[torch.nn.Module, ModelResult]:
-    """Fit ``model`` on the training digits (best validation step kept) and
+    """Fit ``model`` on the training digits (best validation step kept) on
+    ``device`` (by default :func:`~lecturecode.runtime.default_device`) and
     return it with its test record; ``extra`` is stored in the record."""
-    device = default_device()
+    device = device or default_device()
     data = binary_digits(device)
     model = model.to(device)
     with cpu_threads(1, device):
@@ -78,6 +81,7 @@ def train_on_digits(
             batch_size=batch_size,
             loss_fn=loss_fn,
             seed=seed,
+            progress=progress,
         )
         cpu_seconds = time.process_time() - cpu_start
         result = evaluate(
@@ -119,8 +123,9 @@ def nll_spread(records) -> tuple[float, float]:
     return statistics.fmean(values), statistics.stdev(values)
 
 
-def train_fvsbn(ordering=None, seed: int = 0, name: str = "FVSBN"):
-    """FVSBN (eq. fvsbn) in the given ordering (raster order by default)."""
+def train_fvsbn(ordering=None, seed: int = 0, name: str = "FVSBN", **run):
+    """FVSBN (eq. fvsbn) in the given ordering (raster order by default);
+    ``run`` (``device``, ``progress``) goes to :func:`train_on_digits`."""
     torch.manual_seed(seed)
     steps = by_scale(smoke=300, quick=2000, full=4000)
     return train_on_digits(
@@ -130,11 +135,14 @@ def train_fvsbn(ordering=None, seed: int = 0, name: str = "FVSBN"):
         lr=3e-2,
         weight_decay=1e-3,
         seed=seed,
+        **run,
     )
 
 
-def train_nade(hidden: int | None = None, seed: int = 0, name: str = "NADE"):
-    """Tied NADE (eq. nade), raster order."""
+def train_nade(
+    hidden: int | None = None, seed: int = 0, name: str = "NADE", **run
+):
+    """Tied NADE (eq. nade), raster order; ``run`` as in :func:`train_fvsbn`."""
     torch.manual_seed(seed)
     hidden = hidden or by_scale(smoke=50, quick=100, full=100)
     steps = by_scale(smoke=300, quick=2000, full=4000)
@@ -146,6 +154,7 @@ def train_nade(hidden: int | None = None, seed: int = 0, name: str = "NADE"):
         weight_decay=1e-3,
         seed=seed,
         hidden=hidden,
+        **run,
     )
 
 
@@ -155,6 +164,7 @@ def train_made(
     hidden_sizes=None,
     seed: int = 0,
     name: str | None = None,
+    **run,
 ):
     """MADE (eq. made) with one hidden layer and a random ordering drawn from
     ``seed``. With ``num_masks > 1`` every training step moves to the next mask
@@ -178,10 +188,11 @@ def train_made(
         loss_fn=negative_log_likelihood if single else mask_cycling_loss,
         hidden_sizes=list(hidden_sizes),
         num_masks=num_masks,
+        **run,
     )
 
 
-def train_made_reference(seed: int = 0):
+def train_made_reference(seed: int = 0, **run):
     """The recipe of the pytorch-made reference run: one hidden layer of 500, one
     mask set with a random ordering (its default), batch 100, Adam with learning
     rate 1e-3 and weight decay 1e-4, 1000 epochs of the 1000 training images
@@ -200,6 +211,7 @@ def train_made_reference(seed: int = 0):
         seed=seed,
         hidden_sizes=[REFERENCE["hidden"]],
         num_masks=1,
+        **run,
     )
 
 
@@ -343,18 +355,26 @@ def maf_flow(dim: int, layers: int, hidden_sizes) -> Compose:
     )
 
 
-def train_maf_2d(data: dict, seed: int = 0, layers=None, hidden_sizes=None):
+def train_maf_2d(
+    data: dict,
+    seed: int = 0,
+    layers=None,
+    hidden_sizes=None,
+    device: torch.device | None = None,
+    progress: bool = False,
+):
     """Fit a MAF to each 2-D data set of :func:`~lecturecode.data.toy_splits`.
     Returns ``{name: (model, result)}``; where the true density is known the
     record's ``extra["gap"]`` is the test NLL minus the entropy on the same
-    points."""
+    points. It trains on ``device`` (by default
+    :func:`~lecturecode.runtime.default_device`)."""
     layers = layers or by_scale(smoke=4, quick=8, full=8)
     hidden_sizes = hidden_sizes or by_scale(
         smoke=(32, 32), quick=(64, 64), full=(128, 128)
     )
     steps = by_scale(smoke=400, quick=4000, full=10000)
     fitted = {}
-    device = default_device()
+    device = device or default_device()
     for name, parts in data.items():
         torch.manual_seed(seed)
         model = FlowModel(maf_flow(2, layers, hidden_sizes)).to(device)
@@ -367,6 +387,7 @@ def train_maf_2d(data: dict, seed: int = 0, layers=None, hidden_sizes=None):
                 batch_size=256,
                 lr=3e-3,
                 seed=seed,
+                progress=progress,
             )
         test = parts["test"].to(device)
         result = evaluate(
@@ -424,15 +445,18 @@ def full_scale_job(context) -> list[ModelResult]:
     from ..plotting import image_grid, plot_density, plot_samples
 
     seed = context.seed
+    run = dict(device=context.device, progress=context.progress)
     trained = {
         "independent pixels": independent_pixels(),
-        "FVSBN": train_fvsbn(seed=seed),
-        "NADE": train_nade(seed=seed),
-        "MADE, one mask set": train_made(seed=seed, name="MADE, one mask set"),
-        "MADE, mixture of 8 mask sets": train_made(
-            num_masks=8, ordering="random", seed=seed
+        "FVSBN": train_fvsbn(seed=seed, **run),
+        "NADE": train_nade(seed=seed, **run),
+        "MADE, one mask set": train_made(
+            seed=seed, name="MADE, one mask set", **run
         ),
-        "MADE, reference recipe": train_made_reference(seed=seed),
+        "MADE, mixture of 8 mask sets": train_made(
+            num_masks=8, ordering="random", seed=seed, **run
+        ),
+        "MADE, reference recipe": train_made_reference(seed=seed, **run),
     }
     records = [result for _, result in trained.values()]
 
@@ -451,7 +475,7 @@ def full_scale_job(context) -> list[ModelResult]:
 
     n_train = by_scale(smoke=5000, quick=20000, full=50000)
     data = toy_splits(n_train, seed=seed)
-    fitted = train_maf_2d(data, seed=seed)
+    fitted = train_maf_2d(data, seed=seed, **run)
     fig, axes = plt.subplots(2, len(fitted), figsize=(10, 6.6))
     for column, (name, (model, result)) in enumerate(fitted.items()):
         plot_samples(axes[0, column], data[name]["test"], 3, f"data: {name}")

@@ -131,6 +131,7 @@ def run_2d(
     models: list[str] | None = None,
     entropy_samples: int = 200_000,
     device=None,
+    progress: bool = False,
 ):
     """Fit every 2-D family to each toy density in ``datasets``, once per seed
     (``first_seed``, ``first_seed + 1``, ...; the seed sets the initialisation and
@@ -172,6 +173,7 @@ def run_2d(
                     steps=steps,
                     batch_size=batch_size,
                     seed=seed,
+                    progress=progress,
                     **fit_options,
                 )
                 result = evaluate(
@@ -284,6 +286,7 @@ def run_digits(
     eval_samples: int = 16,
     seed: int = 0,
     device=None,
+    progress: bool = False,
 ):
     """Fit :func:`digits_flow` on the train split (early stopping on validation)
     and report the test NLL bound. Returns ``(result, model, fit_result)``.
@@ -313,6 +316,7 @@ def run_digits(
         lr=lr,
         weight_decay=weight_decay,
         seed=seed,
+        progress=progress,
     )
     bounds = model.nll_bound(
         digits["test"],
@@ -345,13 +349,13 @@ def run_digits(
     return result, model, fit_result
 
 
-def run_digits_variants(device=None) -> tuple[dict, dict, dict]:
+def run_digits_variants(device=None, progress=False) -> tuple[dict, dict, dict]:
     """Every flow of :data:`DIGITS_VARIANTS` at the current scale: results,
     models and training curves, each keyed by the variant's name."""
     results, models, curves = {}, {}, {}
     for name, options in DIGITS_VARIANTS.items():
         results[name], models[name], curves[name] = run_digits(
-            name, **settings_digits(), **options, device=device
+            name, **settings_digits(), **options, device=device, progress=progress
         )
     return results, models, curves
 
@@ -387,12 +391,17 @@ def plot_fits_2d(fitted: dict, data: dict, resolution: int = 150):
 )
 def full_scale_job(context) -> list:
     results_2d, fitted, data = run_2d(
-        **settings_2d(), first_seed=context.seed, device=context.device
+        **settings_2d(),
+        first_seed=context.seed,
+        device=context.device,
+        progress=context.progress,
     )
     fig = plot_fits_2d(fitted, data)
     context.savefig(fig, "densities_2d")
     plt.close(fig)
-    digits, models, _ = run_digits_variants(device=context.device)
+    digits, models, _ = run_digits_variants(
+        device=context.device, progress=context.progress
+    )
     generator = torch.Generator().manual_seed(context.seed)
     fig, ax = plt.subplots(figsize=(8, 3.4))
     image_grid(
