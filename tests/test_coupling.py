@@ -463,3 +463,37 @@ def test_run_2d_rejects_bad_arguments():
         run_2d(steps=1, n_train=10, seeds=0)
     with pytest.raises(ValueError, match="no such 2-D data sets"):
         run_2d(steps=1, n_train=10, datasets=("two moons", "spiral"))
+
+
+# Conditional couplings ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("Layer", [AdditiveCoupling, AffineCoupling])
+def test_a_conditional_coupling_inverts_given_its_context(Layer):
+    layer = generic(Layer(half_mask(D), hidden=8, context_dim=2), seed=21)
+    x = torch.randn(16, D, generator=g(22), dtype=F64)
+    context = torch.randn(16, 2, generator=g(23), dtype=F64)
+    z, log_abs_det = layer(x, context)
+    torch.testing.assert_close(layer.inverse(z, context), x, atol=1e-9, rtol=1e-9)
+    other, _ = layer(x, context + 1.0)
+    assert (other - z).abs().max() > 1e-3  # the context does reach the networks
+    for row, c in zip(x[:4], context[:4], strict=True):
+        J = torch.autograd.functional.jacobian(
+            lambda v, c=c: layer(v.unsqueeze(0), c.unsqueeze(0))[0].squeeze(0), row
+        )
+        log_det = layer(row.unsqueeze(0), c.unsqueeze(0))[1]
+        torch.testing.assert_close(log_det[0], torch.linalg.slogdet(J).logabsdet)
+
+
+def test_a_coupling_refuses_a_missing_or_unexpected_context():
+    conditional = AffineCoupling(half_mask(D), context_dim=2)
+    with pytest.raises(ValueError, match="context of 2 values, got none"):
+        conditional(torch.zeros(3, D))
+    with pytest.raises(ValueError, match=r"context of 0 values, got shape \(3, 2\)"):
+        AdditiveCoupling(half_mask(D))(torch.zeros(3, D), torch.zeros(3, 2))
+
+
+def test_the_variational_dequantizer_is_built_from_affine_couplings():
+    q = VariationalDequantizer(4, levels=17, hidden=8, couplings=3)
+    assert [type(c) for c in q.couplings] == [AffineCoupling] * 3
+    assert {c.context_dim for c in q.couplings} == {4}

@@ -12,6 +12,11 @@ is the product of that diagonal.
   diagonal scaling layer lets the model change volume at all.
 * RealNVP (Dinh et al., 2017) couples affinely,
   ``z_B = x_B * exp(s(x_A)) + t(x_A)``: ``log |det J| = sum_B s(x_A)``.
+
+A coupling may also be conditional: given ``context_dim``, its networks see a
+``context`` vector beside ``x_A`` (``s(x_A, c)``, ``t(x_A, c)``). The Jacobian
+with respect to ``x`` keeps its form, so the log-determinant is unchanged; the
+variational dequantizer is such a flow, conditioned on the image.
 """
 
 import torch
@@ -74,6 +79,17 @@ def mlp(
     return nn.Sequential(*modules, last)
 
 
+def _conditioner_input(layer, x_kept, context):
+    """What a coupling's networks see: the kept coordinates, and the context
+    when the layer is conditional (``layer.context_dim > 0``)."""
+    if (context is None) != (layer.context_dim == 0):
+        raise ValueError(
+            f"this coupling takes a context of {layer.context_dim} values, got "
+            + ("none" if context is None else f"shape {tuple(context.shape)}")
+        )
+    return x_kept if context is None else torch.cat([x_kept, context], dim=1)
+
+
 def _check_mask(mask) -> torch.Tensor:
     mask = torch.as_tensor(mask, dtype=torch.get_default_dtype())
     if mask.dim() != 1 or not ((mask == 0) | (mask == 1)).all():
@@ -96,21 +112,26 @@ class AdditiveCoupling(Flow):
     ``x_B = z_B - t_theta(z_A)``.
     """
 
-    def __init__(self, mask, hidden: int = 64, layers: int = 2, dropout=0.0):
+    def __init__(
+        self, mask, hidden: int = 64, layers: int = 2, dropout=0.0, context_dim=0
+    ):
         mask = _check_mask(mask)
         super().__init__(len(mask))
+        self.context_dim = context_dim
         self.register_buffer("mask", mask)
-        self.t_theta = mlp(self.dim, self.dim, hidden, layers, dropout)
+        inputs = self.dim + context_dim
+        self.t_theta = mlp(inputs, self.dim, hidden, layers, dropout)
 
-    def _shift(self, x_kept):
+    def _shift(self, x_kept, context=None):
+        x_kept = _conditioner_input(self, x_kept, context)
         return self.t_theta(x_kept) * (1 - self.mask)
 
-    def forward(self, x):
-        z = x + self._shift(x * self.mask)
+    def forward(self, x, context=None):
+        z = x + self._shift(x * self.mask, context)
         return z, x.new_zeros(x.shape[0])
 
-    def inverse(self, z):
-        return z - self._shift(z * self.mask)
+    def inverse(self, z, context=None):
+        return z - self._shift(z * self.mask, context)
 
 
 class AffineCoupling(Flow):
@@ -130,35 +151,45 @@ class AffineCoupling(Flow):
     """
 
     def __init__(
-        self, mask, hidden: int = 64, layers: int = 2, dropout=0.0, s_max=1.0
+        self,
+        mask,
+        hidden: int = 64,
+        layers: int = 2,
+        dropout=0.0,
+        s_max=1.0,
+        context_dim=0,
     ):
         mask = _check_mask(mask)
         if s_max <= 0:
             raise ValueError(f"s_max must be positive, got {s_max}")
         super().__init__(len(mask))
+        self.context_dim = context_dim
         self.register_buffer("mask", mask)
-        self.s_theta_net = mlp(self.dim, self.dim, hidden, layers, dropout)
-        self.t_theta_net = mlp(self.dim, self.dim, hidden, layers, dropout)
+        inputs = self.dim + context_dim
+        self.s_theta_net = mlp(inputs, self.dim, hidden, layers, dropout)
+        self.t_theta_net = mlp(inputs, self.dim, hidden, layers, dropout)
         self.s_scale = nn.Parameter(torch.full((self.dim,), float(s_max)))
 
-    def s_theta(self, x_kept):
+    def s_theta(self, x_kept, context=None):
         """Log-scale of the transformed coordinates (0 on the kept ones)."""
-        s = self.s_scale * torch.tanh(self.s_theta_net(x_kept))
+        net_input = _conditioner_input(self, x_kept, context)
+        s = self.s_scale * torch.tanh(self.s_theta_net(net_input))
         return s * (1 - self.mask)
 
-    def t_theta(self, x_kept):
+    def t_theta(self, x_kept, context=None):
         """Shift of the transformed coordinates (0 on the kept ones)."""
-        return self.t_theta_net(x_kept) * (1 - self.mask)
+        net_input = _conditioner_input(self, x_kept, context)
+        return self.t_theta_net(net_input) * (1 - self.mask)
 
-    def forward(self, x):
+    def forward(self, x, context=None):
         x_kept = x * self.mask
-        s, t = self.s_theta(x_kept), self.t_theta(x_kept)
+        s, t = self.s_theta(x_kept, context), self.t_theta(x_kept, context)
         z = x_kept + (1 - self.mask) * x * s.exp() + t
         return z, s.sum(dim=1)
 
-    def inverse(self, z):
+    def inverse(self, z, context=None):
         z_kept = z * self.mask
-        s, t = self.s_theta(z_kept), self.t_theta(z_kept)
+        s, t = self.s_theta(z_kept, context), self.t_theta(z_kept, context)
         return z_kept + (1 - self.mask) * (z - t) * torch.exp(-s)
 
 

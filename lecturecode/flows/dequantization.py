@@ -23,7 +23,7 @@ from torch.nn import functional as F
 
 from ..runtime import check_batch
 from .base import Flow, FlowModel, standard_normal_log_prob
-from .coupling import half_mask, mlp
+from .coupling import AffineCoupling, half_mask, mlp
 
 
 class LogitTransform(Flow):
@@ -72,7 +72,8 @@ class UniformDequantizer(nn.Module):
 class VariationalDequantizer(nn.Module):
     """A learned ``q(u | x)`` (Ho et al., 2019): a conditional flow on noise.
 
-    ``e ~ N(0, I)``; affine couplings whose networks see ``x`` as well, then
+    ``e ~ N(0, I)``; RealNVP's affine couplings conditioned on ``x``
+    (:class:`~lecturecode.flows.AffineCoupling` with a context), then
     ``h = e * exp(a(x)) + b(x)`` and ``u = sigmoid(h)``, a point of the unit cube.
     Every step is invertible with a known Jacobian, so
 
@@ -82,11 +83,9 @@ class VariationalDequantizer(nn.Module):
     def __init__(self, dim: int, levels: int, hidden: int = 64, couplings: int = 2):
         super().__init__()
         self.dim, self.levels = dim, levels
-        masks = [half_mask(dim, k % 2 == 0) for k in range(couplings)]
-        masks = torch.stack(masks) if masks else torch.zeros(0, dim)
-        self.register_buffer("masks", masks)
-        self.nets = nn.ModuleList(
-            mlp(2 * dim, 2 * dim, hidden, 2) for _ in range(couplings)
+        self.couplings = nn.ModuleList(
+            AffineCoupling(half_mask(dim, k % 2 == 0), hidden, context_dim=dim)
+            for k in range(couplings)
         )
         self.elementwise = mlp(dim, 2 * dim, hidden, 2)
 
@@ -94,11 +93,9 @@ class VariationalDequantizer(nn.Module):
         """``u`` in the unit cube and ``log |det du/de|``, given the data ``x``."""
         context = x / (self.levels - 1) - 0.5
         h, log_abs_det = e, e.new_zeros(e.shape[0])
-        for mask, net in zip(self.masks, self.nets, strict=True):
-            s, t = net(torch.cat([h * mask, context], 1)).chunk(2, dim=1)
-            s = torch.tanh(s) * (1 - mask)
-            h = h * mask + (1 - mask) * (h * s.exp() + t)
-            log_abs_det = log_abs_det + s.sum(1)
+        for coupling in self.couplings:
+            h, coupling_log_abs_det = coupling(h, context)
+            log_abs_det = log_abs_det + coupling_log_abs_det
         a, b = self.elementwise(context).chunk(2, dim=1)
         h = h * a.exp() + b
         # d sigmoid(h) / dh = sigmoid(h) sigmoid(-h)
