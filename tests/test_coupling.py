@@ -18,6 +18,7 @@ from lecturecode.experiments.flows import (
     run_2d,
 )
 from lecturecode.flows import (
+    ActNorm,
     AdditiveCoupling,
     AffineCoupling,
     Compose,
@@ -61,6 +62,12 @@ def g(seed):
     return torch.Generator().manual_seed(seed)
 
 
+def started(layer):
+    """An ActNorm past its data-dependent start (on a batch away from 0 and 1)."""
+    layer.initialize(1.0 + 3.0 * torch.randn(128, layer.dim, generator=g(29)))
+    return layer
+
+
 LAYERS = {
     "additive coupling": lambda: AdditiveCoupling(half_mask(D)),
     "affine coupling": lambda: AffineCoupling(half_mask(D, first=False)),
@@ -68,6 +75,7 @@ LAYERS = {
         checkerboard_mask(2, 3, parity=1)
     ),
     "diagonal scaling": lambda: DiagonalScaling(D),
+    "ActNorm, started": lambda: started(ActNorm(D)),
     "permutation": lambda: Permutation.random(D, g(0)),
     "LU linear": lambda: LULinear(D, g(1)),
     "NICE stack": lambda: coupling_flow(D, 4, coupling="additive"),
@@ -497,3 +505,37 @@ def test_the_variational_dequantizer_is_built_from_affine_couplings():
     q = VariationalDequantizer(4, levels=17, hidden=8, couplings=3)
     assert [type(c) for c in q.couplings] == [AffineCoupling] * 3
     assert {c.context_dim for c in q.couplings} == {4}
+
+
+# ActNorm (Glow's activation normalization) -------------------------------------
+
+
+def test_actnorm_starts_from_the_first_training_batch():
+    x = 3.0 + 2.0 * torch.randn(256, D, generator=g(30), dtype=F64)
+    layer = ActNorm(D).double()
+    z, log_abs_det = layer(x)
+    assert torch.allclose(z.mean(0), torch.zeros(D, dtype=F64), atol=1e-10)
+    assert torch.allclose(z.std(0, unbiased=False), torch.ones(D, dtype=F64))
+    assert torch.allclose(log_abs_det, -x.std(0, unbiased=False).log().sum())
+    again, _ = layer(x + 5.0)  # the start happens once
+    assert torch.allclose(again, z + 5.0 * layer.log_scale.exp())
+    assert torch.allclose(layer.inverse(z), x)
+
+
+def test_actnorm_does_not_start_in_eval_mode_or_after_loading():
+    x = 4.0 + torch.randn(64, D, generator=g(31))
+    fresh = ActNorm(D).eval()
+    assert torch.equal(fresh(x)[0], x)  # still the identity
+    trained = ActNorm(D)
+    trained(x)
+    loaded = ActNorm(D)
+    loaded.load_state_dict(trained.state_dict())
+    assert torch.equal(loaded(x + 1.0)[0], trained(x + 1.0)[0])
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        ActNorm(D)(x[:1])
+
+
+def test_coupling_flow_puts_an_actnorm_before_each_coupling():
+    flow = coupling_flow(D, 3, actnorm=True)
+    kinds = [type(layer).__name__ for layer in flow.layers]
+    assert kinds == ["ActNorm", "AffineCoupling"] * 3

@@ -223,10 +223,12 @@ def digits_flow(
     dropout: float = 0.0,
     mixing: str = "alternate",
     dequantization: str = "uniform",
+    actnorm: bool = False,
     seed: int = 0,
 ) -> DequantizedFlow:
-    """A RealNVP for the 8x8 digits: checkerboard masks, a logit transform, and
-    uniform or variational dequantization."""
+    """A RealNVP for the 8x8 digits: checkerboard masks (with ``actnorm``, an
+    ActNorm before each coupling), a logit transform, and uniform or
+    variational dequantization."""
     if dequantization not in ("uniform", "variational"):
         raise ValueError(
             "dequantization must be 'uniform' or 'variational', "
@@ -241,6 +243,7 @@ def digits_flow(
         dropout=dropout,
         image_shape=(8, 8),
         mixing=mixing,
+        actnorm=actnorm,
         generator=torch.Generator().manual_seed(seed),
     )
     dequantizer = None
@@ -266,6 +269,7 @@ def settings_digits() -> dict:
 DIGITS_VARIANTS = {
     "RealNVP": dict(),
     "RealNVP + LU": dict(mixing="lu"),
+    "RealNVP + ActNorm": dict(actnorm=True),
     "RealNVP, variational dequantization": dict(dequantization="variational"),
 }
 
@@ -280,6 +284,7 @@ def run_digits(
     dropout: float = 0.0,
     mixing: str = "alternate",
     dequantization: str = "uniform",
+    actnorm: bool = False,
     batch_size: int = 64,
     lr: float = 1e-3,
     weight_decay: float = 0.0,
@@ -303,6 +308,7 @@ def run_digits(
         dropout=dropout,
         mixing=mixing,
         dequantization=dequantization,
+        actnorm=actnorm,
         seed=seed,
     )
     if device is not None:
@@ -341,6 +347,7 @@ def run_digits(
             "best_step": fit_result.best_step,
             "mixing": mixing,
             "dequantization": dequantization,
+            "actnorm": actnorm,
             "couplings": couplings,
             "hidden": hidden,
             "dropout": dropout,

@@ -24,8 +24,10 @@ from .dequantization import (
 from .elementwise import DiagonalScaling, ElementwiseFlow
 from .linear import LinearFlow, Permutation
 from .lu import LULinear
+from .normalization import ActNorm
 
 __all__ = [
+    "ActNorm",
     "AdditiveCoupling",
     "AffineCoupling",
     "Compose",

@@ -25,6 +25,7 @@ from torch import nn
 from .base import Compose, Flow
 from .elementwise import DiagonalScaling
 from .linear import Permutation
+from .normalization import ActNorm
 
 
 def half_mask(dim: int, first: bool = True) -> torch.Tensor:
@@ -208,6 +209,7 @@ def coupling_flow(
     mixing: str = "alternate",
     scaling: bool | None = None,
     s_max: float = 1.0,
+    actnorm: bool = False,
     generator: torch.Generator | None = None,
 ) -> Compose:
     """A stack of ``couplings`` coupling layers (NICE or RealNVP).
@@ -225,6 +227,8 @@ def coupling_flow(
     layer is a fixed invertible map). ``scaling`` appends NICE's diagonal
     scaling layer (default: for additive couplings only). ``s_max`` is the
     starting bound on the affine couplings' ``|s|`` (:class:`AffineCoupling`).
+    ``actnorm`` puts Glow's :class:`~lecturecode.flows.ActNorm` before each
+    coupling.
     """
     from .lu import LULinear
 
@@ -255,6 +259,8 @@ def coupling_flow(
             flows.append(Permutation.random(dim, generator))
         if k > 0 and mixing == "lu":
             flows.append(LULinear(dim, generator=generator))
+        if actnorm:
+            flows.append(ActNorm(dim))
         mask = masks[0] if mixing == "permute" else masks[k % 2]
         flows.append(Layer(mask, **options))
     if scaling if scaling is not None else coupling == "additive":
