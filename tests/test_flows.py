@@ -209,3 +209,16 @@ def test_a_stack_is_validated_once_at_the_entry(monkeypatch):
     assert len(calls) == 1
     model.decode(model.encode(torch.zeros(4, 6)))
     assert len(calls) == 3
+
+
+def test_the_first_chapter_fits_are_a_job_too():
+    from lecturecode.experiments import JOBS
+    from lecturecode.experiments.flows import FIRST_FLOWS, run_first_flows
+
+    records, models = run_first_flows(steps=3, n_train=64)
+    assert [(r.dataset, r.model) for r in records] == [
+        (dataset, name) for dataset, name, _, _ in FIRST_FLOWS
+    ]
+    for r in records:  # the entropy is known for the correlated Gaussian only
+        assert ("gap" in r.extra) == (r.dataset == "correlated Gaussian")
+    assert JOBS["first_flows"].chapter == "book/flows/change_of_variables"

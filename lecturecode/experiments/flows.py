@@ -10,7 +10,13 @@ import statistics
 import matplotlib.pyplot as plt
 import torch
 
-from ..data import load_digits, monte_carlo_entropy, toy_splits
+from ..data import (
+    CorrelatedGaussian,
+    TwoMoons,
+    load_digits,
+    monte_carlo_entropy,
+    toy_splits,
+)
 from ..data.digits import LEVELS
 from ..flows import (
     Compose,
@@ -26,6 +32,136 @@ from ..runtime import count_parameters, perturb_parameters
 from ..scale import by_scale, current_scale
 from ..train import FitResult, bits_per_dim, fit
 from .base import ModelResult, evaluate, register
+
+# The first chapter: linear and element-wise flows ------------------------------
+
+
+def settings_first_flows() -> dict:
+    """Optimizer steps per model and training points per data set of the first
+    chapter's 2-D fits (``change_of_variables.md``), at the current scale: one
+    place for the sizes, shared by the chapter and the job."""
+    return by_scale(
+        smoke=dict(steps=300, n_train=2000),
+        quick=dict(steps=3000, n_train=10_000),
+        full=dict(steps=10_000, n_train=50_000),
+    )
+
+
+def train_flow(
+    flow, train, val, *, steps, lr=1e-2, seed=0, device=None, progress=False
+) -> tuple[FlowModel, FitResult]:
+    """A :class:`FlowModel` over ``flow`` fitted to ``train`` on ``device`` (the
+    CPU by default): Adam at ``lr``, batches of 256, best validation step kept."""
+    device = device or "cpu"
+    model = FlowModel(flow).to(device)
+    fit_result = fit(
+        model,
+        train.to(device),
+        val=val.to(device),
+        steps=steps,
+        batch_size=256,
+        lr=lr,
+        seed=seed,
+        progress=progress,
+    )
+    return model, fit_result
+
+
+def alternating_flow(generator: torch.Generator | None = None) -> Compose:
+    """``4 x (linear, element-wise)`` in 2-D, its linear layers pushed off the
+    identity by noise of scale 0.5 from ``generator`` (seed 0 by default)."""
+    flow = Compose(
+        *[layer for _ in range(4) for layer in (LinearFlow(2), ElementwiseFlow(2))]
+    )
+    generator = generator or torch.Generator().manual_seed(0)
+    for layer in flow.layers[::2]:
+        perturb_parameters(layer, 0.5, generator)
+    return flow
+
+
+# What the first chapter fits: (data set, model, factory, learning rate).
+FIRST_FLOWS = (
+    ("two moons", "linear flow", lambda: LinearFlow(2), 1e-2),
+    (
+        "two moons",
+        "three stacked linear flows",
+        lambda: Compose(LinearFlow(2), LinearFlow(2), LinearFlow(2)),
+        1e-2,
+    ),
+    ("two moons", "element-wise flow", lambda: ElementwiseFlow(2), 1e-2),
+    ("two moons", "4 x (linear, element-wise)", alternating_flow, 5e-3),
+    ("correlated Gaussian", "element-wise flow", lambda: ElementwiseFlow(2), 1e-2),
+    ("correlated Gaussian", "linear flow", lambda: LinearFlow(2), 1e-2),
+)
+
+
+def run_first_flows(
+    *, steps: int, n_train: int, seed: int = 0, device=None, progress=False
+):
+    """Every fit of :data:`FIRST_FLOWS` with :func:`train_flow`, on train /
+    validation / test splits (``n_train``, 2000, 5000) of two moons and of the
+    correlated Gaussian (``rho = 0.9``) drawn from one generator seeded with
+    ``seed``. Returns ``(records, models)``; a record on the correlated Gaussian
+    has its gap to the entropy of its test points in ``extra["gap"]``."""
+    generator = torch.Generator().manual_seed(seed)
+    data = {}
+    for density in (TwoMoons(), CorrelatedGaussian(rho=0.9)):
+        splits = [density.sample(n, generator) for n in (n_train, 2000, 5000)]
+        data[density.name] = (density, *splits)
+    records, models = [], {}
+    for dataset, name, factory, lr in FIRST_FLOWS:
+        density, train, val, test = data[dataset]
+        torch.manual_seed(seed)
+        model, fit_result = train_flow(
+            factory(),
+            train,
+            val,
+            steps=steps,
+            lr=lr,
+            seed=seed,
+            device=device,
+            progress=progress,
+        )
+        record = evaluate(
+            model,
+            name=name,
+            dataset=dataset,
+            test=test.to(device or "cpu"),
+            fit_result=fit_result,
+            seed=seed,
+        )
+        if hasattr(density, "log_prob"):
+            entropy = -density.log_prob(test.double()).mean().item()
+            record.extra["gap"] = record.test_nll - entropy
+            record.extra["test_entropy"] = entropy
+        records.append(record)
+        models[dataset, name] = model
+    return records, models
+
+
+@register(
+    "first_flows",
+    chapter="book/flows/change_of_variables",
+    description="linear and element-wise flows and their alternation on two moons "
+    "and a correlated Gaussian",
+)
+def first_flows_job(context) -> list:
+    records, models = run_first_flows(
+        **settings_first_flows(),
+        seed=context.seed,
+        device=context.device,
+        progress=context.progress,
+    )
+    names = [name for dataset, name in models if dataset == "two moons"]
+    fig, axes = plt.subplots(1, len(names), figsize=(3 * len(names), 3))
+    for ax, name in zip(axes, names, strict=True):
+        plot_density(ax, models["two moons", name].cpu().log_prob, 3, name)
+    context.savefig(fig, "first_flows_moons")
+    plt.close(fig)
+    return records
+
+
+# The coupling chapter: every family on the 2-D densities -----------------------
 
 
 def settings_2d() -> dict:
@@ -65,19 +201,6 @@ def flow_families_2d(
     flows, which train with ``lr`` and ``clip_grad_norm``. NICE gets the hidden
     width that gives it as many parameters as RealNVP."""
 
-    def alternating():
-        flow = Compose(
-            *[
-                layer
-                for _ in range(4)
-                for layer in (LinearFlow(2), ElementwiseFlow(2))
-            ]
-        )
-        generator = torch.Generator().manual_seed(0)
-        for layer in flow.layers[::2]:  # start the linear layers off the identity
-            perturb_parameters(layer, 0.5, generator)
-        return flow
-
     def coupling(kind, width):
         return coupling_flow(
             2, couplings, coupling=kind, hidden=width, layers=layers, s_max=s_max
@@ -91,7 +214,7 @@ def flow_families_2d(
     return {
         "linear": (lambda: LinearFlow(2), dict(lr=1e-2)),
         "element-wise": (lambda: ElementwiseFlow(2), dict(lr=1e-2)),
-        "4 x (linear, element-wise)": (alternating, dict(lr=5e-3)),
+        "4 x (linear, element-wise)": (alternating_flow, dict(lr=5e-3)),
         "NICE (additive)": (lambda: coupling("additive", nice_width), coupling_fit),
         "RealNVP (affine)": (lambda: coupling("affine", hidden), coupling_fit),
     }
