@@ -388,7 +388,7 @@ def settings_digits() -> dict:
     )
 
 
-# The digits chapter's three flows: what differs from the plain RealNVP.
+# The digits chapter's flows: what differs from the plain RealNVP.
 DIGITS_VARIANTS = {
     "RealNVP": dict(),
     "RealNVP + LU": dict(mixing="lu"),
