@@ -389,6 +389,10 @@ def test_bad_construction_raises_value_error():
         Permutation([0, 0, 1])
     with pytest.raises(ValueError, match="alpha"):
         LogitTransform(2, 17, alpha=0.5)
+    with pytest.raises(ValueError, match="couplings must be a positive integer"):
+        coupling_flow(4, 0)
+    with pytest.raises(ValueError, match="hidden must be a positive integer"):
+        AffineCoupling(half_mask(4), hidden=0)
     with pytest.raises(ValueError, match="s_max must be positive"):
         coupling_flow(2, 2, s_max=0.0)
 

@@ -22,6 +22,7 @@ variational dequantizer is such a flow, conditioned on the image.
 import torch
 from torch import nn
 
+from ..runtime import check_positive_int
 from .base import Compose, Flow
 from .elementwise import DiagonalScaling
 from .linear import Permutation
@@ -64,10 +65,8 @@ def mlp(
     The last layer starts at zero, so a coupling built from it starts as the
     identity map, which keeps deep stacks well behaved at initialisation.
     """
-    if layers < 1 or hidden < 1:
-        raise ValueError(
-            f"need layers >= 1 and hidden >= 1, got {layers}, {hidden}"
-        )
+    check_positive_int(layers, "layers")
+    check_positive_int(hidden, "hidden")
     modules, width = [], dim_in
     for _ in range(layers):
         modules += [nn.Linear(width, hidden), nn.LeakyReLU(0.01)]
@@ -238,8 +237,7 @@ def coupling_flow(
         )
     if mixing not in MIXINGS:
         raise ValueError(f"mixing must be one of {MIXINGS}, got {mixing!r}")
-    if couplings < 1:
-        raise ValueError(f"couplings must be positive, got {couplings}")
+    check_positive_int(couplings, "couplings")
     if image_shape is not None:
         if image_shape[0] * image_shape[1] != dim:
             raise ValueError(
