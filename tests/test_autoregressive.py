@@ -421,7 +421,7 @@ def test_bad_model_arguments_raise():
     with pytest.raises(ValueError, match="in 1..20"):
         all_binary_vectors(25)
     with pytest.raises(ValueError, match=r"z must have shape \(batch, 3\)"):
-        MAF(3).inverse(torch.zeros(2, 4))
+        FlowModel(MAF(3)).decode(torch.zeros(2, 4))
 
 
 # Experiments ----------------------------------------------------------------
@@ -444,3 +444,25 @@ def test_exact_kl_fit_recovers_a_model_of_its_own_family():
         log_p = target.log_prob(all_binary_vectors(6))
     assert exact_kl_fit(FVSBN(6), log_p, steps=200) < 1e-8
     assert exact_kl_fit(IndependentBernoulli(6), log_p, steps=200) > 1e-2
+
+
+def test_training_takes_the_device_it_is_given(monkeypatch):
+    # a job's device goes down explicitly: nothing below the top asks for one
+    from lecturecode.data import toy_splits
+    from lecturecode.experiments import autoregressive, digits, pixelcnn
+    from lecturecode.scale import using_scale
+
+    def refuse():
+        raise AssertionError("default_device() called below the top")
+
+    for module in (autoregressive, digits, pixelcnn):
+        monkeypatch.setattr(module, "default_device", refuse)
+    cpu = torch.device("cpu")
+    with using_scale("smoke"):
+        _, fvsbn = autoregressive.train_fvsbn(device=cpu)
+        _, pixels = pixelcnn.train_pixelcnn(steps=2, device=cpu)
+        maf = autoregressive.train_maf_2d(
+            toy_splits(64, 32, 32), layers=1, hidden_sizes=(4,), device=cpu
+        )
+    assert fvsbn.device == pixels.device == "cpu"
+    assert {result.device for _, result in maf.values()} == {"cpu"}

@@ -10,14 +10,15 @@ import torch
 from scipy import stats
 
 from lecturecode.density2d import density_grid, grid_mass
+from lecturecode.experiments.digits import independent_pixels
 from lecturecode.experiments.flows import (
     flow_families_2d,
-    independent_pixels,
     matched_width,
     over_seeds,
     run_2d,
 )
 from lecturecode.flows import (
+    ActNorm,
     AdditiveCoupling,
     AffineCoupling,
     Compose,
@@ -61,6 +62,12 @@ def g(seed):
     return torch.Generator().manual_seed(seed)
 
 
+def started(layer):
+    """An ActNorm past its data-dependent start (on a batch away from 0 and 1)."""
+    layer.initialize(1.0 + 3.0 * torch.randn(128, layer.dim, generator=g(29)))
+    return layer
+
+
 LAYERS = {
     "additive coupling": lambda: AdditiveCoupling(half_mask(D)),
     "affine coupling": lambda: AffineCoupling(half_mask(D, first=False)),
@@ -68,6 +75,7 @@ LAYERS = {
         checkerboard_mask(2, 3, parity=1)
     ),
     "diagonal scaling": lambda: DiagonalScaling(D),
+    "ActNorm, started": lambda: started(ActNorm(D)),
     "permutation": lambda: Permutation.random(D, g(0)),
     "LU linear": lambda: LULinear(D, g(1)),
     "NICE stack": lambda: coupling_flow(D, 4, coupling="additive"),
@@ -337,7 +345,7 @@ def test_discrete_samples_are_levels():
 
 
 def test_independent_pixels_baseline_matches_the_reference_number():
-    result = independent_pixels()
+    _, result = independent_pixels("grey digits")
     assert result.test_nll == pytest.approx(106.47, abs=0.01)
 
 
@@ -355,11 +363,11 @@ def test_independent_pixels_baseline_matches_the_reference_number():
 )
 @pytest.mark.parametrize("name", list(LAYERS))
 def test_bad_inputs_raise_value_error(name, bad, message):
-    flow = LAYERS[name]()
+    model = FlowModel(LAYERS[name]())  # layers trust their input: the entry checks
     with pytest.raises(ValueError, match=message):
-        flow(bad)
+        model.encode(bad)
     with pytest.raises(ValueError, match=message.replace("x", "z")):
-        flow.inverse(bad)
+        model.decode(bad)
 
 
 def test_bad_construction_raises_value_error():
@@ -381,6 +389,10 @@ def test_bad_construction_raises_value_error():
         Permutation([0, 0, 1])
     with pytest.raises(ValueError, match="alpha"):
         LogitTransform(2, 17, alpha=0.5)
+    with pytest.raises(ValueError, match="couplings must be a positive integer"):
+        coupling_flow(4, 0)
+    with pytest.raises(ValueError, match="hidden must be a positive integer"):
+        AffineCoupling(half_mask(4), hidden=0)
     with pytest.raises(ValueError, match="s_max must be positive"):
         coupling_flow(2, 2, s_max=0.0)
 
@@ -401,6 +413,20 @@ def test_dequantized_flow_rejects_non_levels(bad):
     model = discrete_model(levels=17)
     with pytest.raises(ValueError, match="integers 0..16"):
         model.log_prob(torch.tensor(bad, dtype=F64))
+    with pytest.raises(ValueError, match="integers 0..16"):
+        model.encode(torch.tensor(bad, dtype=F64))
+
+
+def test_dequantized_flow_decodes_each_code_to_its_image():
+    model = discrete_model(levels=4)
+    x = all_points(3, 4)
+    z = model.encode(x)
+    assert z.shape == x.shape and not torch.equal(z, x)
+    assert torch.equal(model.decode(z), x)
+    w = model.decode(z, discrete=False)
+    assert torch.allclose(w, x + 0.5)  # the centre of each cell
+    with pytest.raises(ValueError, match=r"z must have shape \(batch, 3\)"):
+        model.decode(torch.zeros(2, 4))
 
 
 # The 2-D comparison of coupling.md: matched sizes and the summary over seeds --------
@@ -449,3 +475,71 @@ def test_run_2d_rejects_bad_arguments():
         run_2d(steps=1, n_train=10, seeds=0)
     with pytest.raises(ValueError, match="no such 2-D data sets"):
         run_2d(steps=1, n_train=10, datasets=("two moons", "spiral"))
+
+
+# Conditional couplings ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("Layer", [AdditiveCoupling, AffineCoupling])
+def test_a_conditional_coupling_inverts_given_its_context(Layer):
+    layer = generic(Layer(half_mask(D), hidden=8, context_dim=2), seed=21)
+    x = torch.randn(16, D, generator=g(22), dtype=F64)
+    context = torch.randn(16, 2, generator=g(23), dtype=F64)
+    z, log_abs_det = layer(x, context)
+    torch.testing.assert_close(layer.inverse(z, context), x, atol=1e-9, rtol=1e-9)
+    other, _ = layer(x, context + 1.0)
+    assert (other - z).abs().max() > 1e-3  # the context does reach the networks
+    for row, c in zip(x[:4], context[:4], strict=True):
+        J = torch.autograd.functional.jacobian(
+            lambda v, c=c: layer(v.unsqueeze(0), c.unsqueeze(0))[0].squeeze(0), row
+        )
+        log_det = layer(row.unsqueeze(0), c.unsqueeze(0))[1]
+        torch.testing.assert_close(log_det[0], torch.linalg.slogdet(J).logabsdet)
+
+
+def test_a_coupling_refuses_a_missing_or_unexpected_context():
+    conditional = AffineCoupling(half_mask(D), context_dim=2)
+    with pytest.raises(ValueError, match="context of 2 values, got none"):
+        conditional(torch.zeros(3, D))
+    with pytest.raises(ValueError, match=r"context of 0 values, got shape \(3, 2\)"):
+        AdditiveCoupling(half_mask(D))(torch.zeros(3, D), torch.zeros(3, 2))
+
+
+def test_the_variational_dequantizer_is_built_from_affine_couplings():
+    q = VariationalDequantizer(4, levels=17, hidden=8, couplings=3)
+    assert [type(c) for c in q.couplings] == [AffineCoupling] * 3
+    assert {c.context_dim for c in q.couplings} == {4}
+
+
+# ActNorm (Glow's activation normalization) -------------------------------------
+
+
+def test_actnorm_starts_from_the_first_training_batch():
+    x = 3.0 + 2.0 * torch.randn(256, D, generator=g(30), dtype=F64)
+    layer = ActNorm(D).double()
+    z, log_abs_det = layer(x)
+    assert torch.allclose(z.mean(0), torch.zeros(D, dtype=F64), atol=1e-10)
+    assert torch.allclose(z.std(0, unbiased=False), torch.ones(D, dtype=F64))
+    assert torch.allclose(log_abs_det, -x.std(0, unbiased=False).log().sum())
+    again, _ = layer(x + 5.0)  # the start happens once
+    assert torch.allclose(again, z + 5.0 * layer.log_scale.exp())
+    assert torch.allclose(layer.inverse(z), x)
+
+
+def test_actnorm_does_not_start_in_eval_mode_or_after_loading():
+    x = 4.0 + torch.randn(64, D, generator=g(31))
+    fresh = ActNorm(D).eval()
+    assert torch.equal(fresh(x)[0], x)  # still the identity
+    trained = ActNorm(D)
+    trained(x)
+    loaded = ActNorm(D)
+    loaded.load_state_dict(trained.state_dict())
+    assert torch.equal(loaded(x + 1.0)[0], trained(x + 1.0)[0])
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        ActNorm(D)(x[:1])
+
+
+def test_coupling_flow_puts_an_actnorm_before_each_coupling():
+    flow = coupling_flow(D, 3, actnorm=True)
+    kinds = [type(layer).__name__ for layer in flow.layers]
+    assert kinds == ["ActNorm", "AffineCoupling"] * 3

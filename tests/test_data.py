@@ -123,3 +123,19 @@ def test_grid_centres_and_bad_arguments():
         Checkerboard(cells=3)
     with pytest.raises(ValueError, match=r"shape \(batch, 2\)"):
         RingOfGaussians().log_prob(torch.zeros(3))
+
+
+def test_toy_splits_are_fixed_by_the_seed_and_disjoint_draws():
+    from lecturecode.data import RING_STD, toy_splits
+
+    first, again = toy_splits(50, 20, 30), toy_splits(50, 20, 30)
+    other = toy_splits(50, 20, 30, seed=1)
+    assert list(first) == ["two moons", "ring of 8 Gaussians", "checkerboard"]
+    assert first["ring of 8 Gaussians"]["density"].std == RING_STD
+    for name, parts in first.items():
+        assert [len(parts[k]) for k in ("train", "val", "test")] == [50, 20, 30]
+        assert torch.equal(parts["test"], again[name]["test"])
+        assert not torch.equal(parts["test"], other[name]["test"])
+        assert not torch.equal(parts["train"][:20], parts["val"])
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        toy_splits(0)

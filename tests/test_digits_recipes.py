@@ -9,7 +9,8 @@ from lecturecode.experiments.autoregressive import (
     over_seeds,
     ranking_seeds,
 )
-from lecturecode.experiments.pixelcnn import DATASETS, pixelcnn_training
+from lecturecode.experiments.digits import DATASETS
+from lecturecode.experiments.pixelcnn import pixelcnn_training
 from lecturecode.records import ModelResult
 
 

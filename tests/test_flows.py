@@ -179,7 +179,9 @@ def test_bad_inputs_raise_value_error(name, bad, message):
     with pytest.raises(ValueError, match=message):
         model.log_prob(bad)
     with pytest.raises(ValueError, match=message):
-        model.flow(bad)
+        model.encode(bad)
+    with pytest.raises(ValueError, match=message.replace("x", "z")):
+        model.decode(bad)
 
 
 def test_bad_construction_and_sample_sizes_raise_value_error():
@@ -192,4 +194,31 @@ def test_bad_construction_and_sample_sizes_raise_value_error():
     with pytest.raises(ValueError, match="positive integer"):
         FlowModel(LinearFlow(2)).sample(0)
     with pytest.raises(ValueError, match=r"z must have shape"):
-        LinearFlow(2).inverse(torch.zeros(3, 5))
+        FlowModel(LinearFlow(2)).decode(torch.zeros(3, 5))
+
+
+def test_a_stack_is_validated_once_at_the_entry(monkeypatch):
+    # a finite check is a device sync: one per call of the model, none per layer
+    from lecturecode.flows import coupling_flow
+
+    model = FlowModel(coupling_flow(6, 12, image_shape=(2, 3)))
+    calls = []
+    isfinite = torch.isfinite
+    monkeypatch.setattr(torch, "isfinite", lambda x: calls.append(1) or isfinite(x))
+    model.log_prob(torch.zeros(4, 6))
+    assert len(calls) == 1
+    model.decode(model.encode(torch.zeros(4, 6)))
+    assert len(calls) == 3
+
+
+def test_the_first_chapter_fits_are_a_job_too():
+    from lecturecode.experiments import JOBS
+    from lecturecode.experiments.flows import FIRST_FLOWS, run_first_flows
+
+    records, models = run_first_flows(steps=3, n_train=64)
+    assert [(r.dataset, r.model) for r in records] == [
+        (dataset, name) for dataset, name, _, _ in FIRST_FLOWS
+    ]
+    for r in records:  # the entropy is known for the correlated Gaussian only
+        assert ("gap" in r.extra) == (r.dataset == "correlated Gaussian")
+    assert JOBS["first_flows"].chapter == "book/flows/change_of_variables"

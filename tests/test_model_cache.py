@@ -15,7 +15,7 @@ def calls(monkeypatch, tmp_path):
     trained = []
 
     @cache.cached
-    def train(hidden: int = 3, seed: int = 0, ordering=None, progress=False):
+    def train(hidden: int = 3, seed: int = 0, ordering=None, **run):
         trained.append((hidden, seed))
         torch.manual_seed(seed)
         return torch.nn.Linear(hidden, 1), {"seed": seed}
@@ -42,7 +42,9 @@ def test_arguments_defaults_and_scale_are_in_the_key(calls):
     train(ordering=torch.tensor([0, 1, 2]))
     with using_scale("full"):
         train()
-    assert len(trained) == 5
+    train(device="cpu")  # the default device here, spelt out
+    train(device="meta")
+    assert len(trained) == 6
 
 
 def test_a_change_in_the_package_is_a_new_key(calls, monkeypatch):

@@ -6,6 +6,7 @@ from .colour import colour_consistency, hue_to_rgb, tinted_digits
 from .digits import LEVELS, SHAPE, SPLITS, load_digits
 from .text import TextData, chunk, load_python_docs
 from .toy2d import (
+    RING_STD,
     Checkerboard,
     CorrelatedGaussian,
     GaussianMixture,
@@ -13,10 +14,12 @@ from .toy2d import (
     RingOfGaussians,
     TwoMoons,
     monte_carlo_entropy,
+    toy_splits,
 )
 
 __all__ = [
     "LEVELS",
+    "RING_STD",
     "SHAPE",
     "SPLITS",
     "Checkerboard",
@@ -33,4 +36,5 @@ __all__ = [
     "load_python_docs",
     "monte_carlo_entropy",
     "tinted_digits",
+    "toy_splits",
 ]

@@ -161,3 +161,28 @@ def monte_carlo_entropy(
     error)."""
     log_p = density.log_prob(density.sample(n, generator).double())
     return -log_p.mean().item(), (log_p.std() / math.sqrt(n)).item()
+
+
+# The flow and MAF chapters' ring: wider modes than the GAN chapter's (std 0.02),
+# whose specks a flow, squeezing a whole Gaussian into eight of them, spends its
+# capacity on the gaps between; with these the comparison measures how well each
+# family separates eight modes at all.
+RING_STD = 0.1
+
+
+def toy_splits(
+    n_train: int, n_val: int = 2000, n_test: int = 5000, seed: int = 0
+) -> dict:
+    """Two moons, a ring of 8 Gaussians (std :data:`RING_STD`) and a
+    checkerboard: ``{name: {"density", "train", "val", "test"}}``, the three
+    splits of each drawn in that order from one generator seeded with ``seed``."""
+    generator = torch.Generator().manual_seed(seed)
+    splits = {}
+    for density in (TwoMoons(), RingOfGaussians(std=RING_STD), Checkerboard()):
+        train, val, test = (
+            density.sample(n, generator) for n in (n_train, n_val, n_test)
+        )
+        splits[density.name] = dict(
+            density=density, train=train, val=val, test=test
+        )
+    return splits

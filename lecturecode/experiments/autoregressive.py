@@ -22,20 +22,20 @@ from ..autoregressive import (
     MAF,
     NADE,
     AutoregressiveModel,
-    IndependentBernoulli,
     MADEMixture,
     UntiedNADE,
     all_binary_vectors,
     mask_cycling_loss,
 )
 from ..benchmarks import best_seconds
-from ..data import load_digits
+from ..data import load_digits, toy_splits
 from ..flows import Compose, FlowModel
 from ..runtime import cpu_threads, default_device
 from ..scale import by_scale
-from ..train import FitResult, fit, negative_log_likelihood
+from ..train import fit, negative_log_likelihood
 from .base import ModelResult, evaluate, register
 from .cache import cached
+from .digits import dataset, independent_pixels
 
 DATASET = "binarized digits"
 DIM = 64
@@ -47,8 +47,7 @@ REFERENCE = {"hidden": 500, "batch_size": 100, "steps": 10_000}
 
 def binary_digits(device=None) -> dict[str, torch.Tensor]:
     """The train / val / test splits of the binarized digits, on ``device``."""
-    device = device or default_device()
-    return {k: v.to(device) for k, v in load_digits("binary").items()}
+    return dataset(DATASET, device)
 
 
 def train_on_digits(
@@ -61,11 +60,14 @@ def train_on_digits(
     batch_size: int = 100,
     seed: int = 0,
     loss_fn=negative_log_likelihood,
+    device: torch.device | None = None,
+    progress: bool = False,
     **extra,
 ) -> tuple[torch.nn.Module, ModelResult]:
-    """Fit ``model`` on the training digits (best validation step kept) and
+    """Fit ``model`` on the training digits (best validation step kept) on
+    ``device`` (by default :func:`~lecturecode.runtime.default_device`) and
     return it with its test record; ``extra`` is stored in the record."""
-    device = default_device()
+    device = device or default_device()
     data = binary_digits(device)
     model = model.to(device)
     with cpu_threads(1, device):
@@ -80,6 +82,7 @@ def train_on_digits(
             batch_size=batch_size,
             loss_fn=loss_fn,
             seed=seed,
+            progress=progress,
         )
         cpu_seconds = time.process_time() - cpu_start
         result = evaluate(
@@ -121,27 +124,10 @@ def nll_spread(records) -> tuple[float, float]:
     return statistics.fmean(values), statistics.stdev(values)
 
 
-def independent_pixels() -> tuple[IndependentBernoulli, ModelResult]:
-    """The baseline: one Bernoulli per pixel, fitted in closed form."""
-    data = binary_digits(torch.device("cpu"))
-    start = time.perf_counter()
-    model = IndependentBernoulli.fit_closed_form(data["train"])
-    fit_result = FitResult(seconds=time.perf_counter() - start)
-    result = evaluate(
-        model,
-        name="independent pixels",
-        dataset=DATASET,
-        test=data["test"],
-        fit_result=fit_result,
-        seed=0,
-        dim=DIM,
-    )
-    return model, result
-
-
 @cached
-def train_fvsbn(ordering=None, seed: int = 0, name: str = "FVSBN"):
-    """FVSBN (eq. fvsbn) in the given ordering (raster order by default)."""
+def train_fvsbn(ordering=None, seed: int = 0, name: str = "FVSBN", **run):
+    """FVSBN (eq. fvsbn) in the given ordering (raster order by default);
+    ``run`` (``device``, ``progress``) goes to :func:`train_on_digits`."""
     torch.manual_seed(seed)
     steps = by_scale(smoke=300, quick=2000, full=4000)
     return train_on_digits(
@@ -151,12 +137,15 @@ def train_fvsbn(ordering=None, seed: int = 0, name: str = "FVSBN"):
         lr=3e-2,
         weight_decay=1e-3,
         seed=seed,
+        **run,
     )
 
 
 @cached
-def train_nade(hidden: int | None = None, seed: int = 0, name: str = "NADE"):
-    """Tied NADE (eq. nade), raster order."""
+def train_nade(
+    hidden: int | None = None, seed: int = 0, name: str = "NADE", **run
+):
+    """Tied NADE (eq. nade), raster order; ``run`` as in :func:`train_fvsbn`."""
     torch.manual_seed(seed)
     hidden = hidden or by_scale(smoke=50, quick=100, full=100)
     steps = by_scale(smoke=300, quick=2000, full=4000)
@@ -168,6 +157,7 @@ def train_nade(hidden: int | None = None, seed: int = 0, name: str = "NADE"):
         weight_decay=1e-3,
         seed=seed,
         hidden=hidden,
+        **run,
     )
 
 
@@ -178,6 +168,7 @@ def train_made(
     hidden_sizes=None,
     seed: int = 0,
     name: str | None = None,
+    **run,
 ):
     """MADE (eq. made) with one hidden layer and a random ordering drawn from
     ``seed``. With ``num_masks > 1`` every training step moves to the next mask
@@ -201,11 +192,12 @@ def train_made(
         loss_fn=negative_log_likelihood if single else mask_cycling_loss,
         hidden_sizes=list(hidden_sizes),
         num_masks=num_masks,
+        **run,
     )
 
 
 @cached
-def train_made_reference(seed: int = 0):
+def train_made_reference(seed: int = 0, **run):
     """The recipe of the pytorch-made reference run: one hidden layer of 500, one
     mask set with a random ordering (its default), batch 100, Adam with learning
     rate 1e-3 and weight decay 1e-4, 1000 epochs of the 1000 training images
@@ -224,6 +216,7 @@ def train_made_reference(seed: int = 0):
         seed=seed,
         hidden_sizes=[REFERENCE["hidden"]],
         num_masks=1,
+        **run,
     )
 
 
@@ -355,23 +348,6 @@ def _cost(dims, hidden, models, operation, batch_size, repeats):
 
 # MAF on the 2-D densities --------------------------------------------------------
 
-RING_STD = 0.1  # wider modes than the GAN chapter's ring, as in the flow chapters
-
-
-def toy_datasets(n_train: int, n_val: int = 2000, n_test: int = 5000, seed=0):
-    """Two moons, a ring of 8 Gaussians and a checkerboard, with train / val /
-    test samples from one seeded generator."""
-    from ..data import Checkerboard, RingOfGaussians, TwoMoons
-
-    generator = torch.Generator().manual_seed(seed)
-    data = {}
-    for density in (TwoMoons(), RingOfGaussians(std=RING_STD), Checkerboard()):
-        parts = [density.sample(n, generator) for n in (n_train, n_val, n_test)]
-        data[density.name] = dict(zip(("train", "val", "test"), parts, strict=True))
-        data[density.name]["density"] = density
-    return data
-
-
 def maf_flow(dim: int, layers: int, hidden_sizes) -> Compose:
     """``layers`` MAF layers whose orderings alternate between natural and
     reversed, so every coordinate gets to condition on every other."""
@@ -384,17 +360,26 @@ def maf_flow(dim: int, layers: int, hidden_sizes) -> Compose:
     )
 
 
-def train_maf_2d(data: dict, seed: int = 0, layers=None, hidden_sizes=None):
-    """Fit a MAF to each 2-D data set of :func:`toy_datasets`. Returns
-    ``{name: (model, result)}``; where the true density is known the record's
-    ``extra["gap"]`` is the test NLL minus the entropy on the same points."""
+def train_maf_2d(
+    data: dict,
+    seed: int = 0,
+    layers=None,
+    hidden_sizes=None,
+    device: torch.device | None = None,
+    progress: bool = False,
+):
+    """Fit a MAF to each 2-D data set of :func:`~lecturecode.data.toy_splits`.
+    Returns ``{name: (model, result)}``; where the true density is known the
+    record's ``extra["gap"]`` is the test NLL minus the entropy on the same
+    points. It trains on ``device`` (by default
+    :func:`~lecturecode.runtime.default_device`)."""
     layers = layers or by_scale(smoke=4, quick=8, full=8)
     hidden_sizes = hidden_sizes or by_scale(
         smoke=(32, 32), quick=(64, 64), full=(128, 128)
     )
     steps = by_scale(smoke=400, quick=4000, full=10000)
     fitted = {}
-    device = default_device()
+    device = device or default_device()
     for name, parts in data.items():
         torch.manual_seed(seed)
         model = FlowModel(maf_flow(2, layers, hidden_sizes)).to(device)
@@ -407,6 +392,7 @@ def train_maf_2d(data: dict, seed: int = 0, layers=None, hidden_sizes=None):
                 batch_size=256,
                 lr=3e-3,
                 seed=seed,
+                progress=progress,
             )
         test = parts["test"].to(device)
         result = evaluate(
@@ -464,15 +450,18 @@ def full_scale_job(context) -> list[ModelResult]:
     from ..plotting import image_grid, plot_density, plot_samples
 
     seed = context.seed
+    run = dict(device=context.device, progress=context.progress)
     trained = {
         "independent pixels": independent_pixels(),
-        "FVSBN": train_fvsbn(seed=seed),
-        "NADE": train_nade(seed=seed),
-        "MADE, one mask set": train_made(seed=seed, name="MADE, one mask set"),
-        "MADE, mixture of 8 mask sets": train_made(
-            num_masks=8, ordering="random", seed=seed
+        "FVSBN": train_fvsbn(seed=seed, **run),
+        "NADE": train_nade(seed=seed, **run),
+        "MADE, one mask set": train_made(
+            seed=seed, name="MADE, one mask set", **run
         ),
-        "MADE, reference recipe": train_made_reference(seed=seed),
+        "MADE, mixture of 8 mask sets": train_made(
+            num_masks=8, ordering="random", seed=seed, **run
+        ),
+        "MADE, reference recipe": train_made_reference(seed=seed, **run),
     }
     records = [result for _, result in trained.values()]
 
@@ -490,8 +479,8 @@ def full_scale_job(context) -> list[ModelResult]:
     plt.close(fig)
 
     n_train = by_scale(smoke=5000, quick=20000, full=50000)
-    data = toy_datasets(n_train, seed=seed)
-    fitted = train_maf_2d(data, seed=seed)
+    data = toy_splits(n_train, seed=seed)
+    fitted = train_maf_2d(data, seed=seed, **run)
     fig, axes = plt.subplots(2, len(fitted), figsize=(10, 6.6))
     for column, (name, (model, result)) in enumerate(fitted.items()):
         plot_samples(axes[0, column], data[name]["test"], 3, f"data: {name}")

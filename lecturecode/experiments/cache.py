@@ -72,10 +72,11 @@ def _canonical(value) -> str:
 
 
 def cache_key(train, arguments: dict) -> str:
-    """The key of one call of ``train`` with the bound ``arguments`` (all but
-    ``progress``, which only decides whether a progress bar is shown)."""
+    """The key of one call of ``train`` with the bound ``arguments``: ``device``
+    counts as the device it names (the default one when None), ``progress``,
+    which only shows a progress bar, not at all."""
     device = arguments.get("device") or default_device()
-    kept = {k: v for k, v in arguments.items() if k != "progress"}
+    kept = {k: v for k, v in arguments.items() if k not in ("progress", "device")}
     text = "\n".join([
         f"{train.__module__}.{train.__qualname__}",
         _canonical(kept),
@@ -98,7 +99,13 @@ def cached(train):
             return train(*args, **kwargs)
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        path = folder / f"{train.__name__}-{cache_key(train, bound.arguments)}.pt"
+        arguments = {}  # keyword arguments gathered by ``**run`` count one by one
+        for name, value in bound.arguments.items():
+            if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
+                arguments.update(value)
+            else:
+                arguments[name] = value
+        path = folder / f"{train.__name__}-{cache_key(train, arguments)}.pt"
         if path.exists():
             return torch.load(path, weights_only=False)
         result = train(*args, **kwargs)

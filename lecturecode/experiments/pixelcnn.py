@@ -10,57 +10,19 @@ per image. Sizes come from :func:`lecturecode.scale.by_scale`; on the CPU,
 training runs single-threaded (see :mod:`lecturecode.experiments.autoregressive`).
 """
 
-import time
 
 import torch
 
-from ..autoregressive import (
-    GatedPixelCNN,
-    IndependentCategorical,
-    PixelCNN,
-    complete,
-    receptive_field,
-)
-from ..data import load_digits, tinted_digits
+from ..autoregressive import GatedPixelCNN, PixelCNN, complete, receptive_field
+from ..benchmarks import best_seconds
+from ..data import load_digits
 from ..runtime import cpu_threads, default_device, perturb_parameters
 from ..scale import by_scale
-from ..train import FitResult, fit
+from ..train import fit
 from .base import ModelResult, evaluate, register
+from .digits import DATASETS, dataset, independent_pixels
 
 SHAPE = (8, 8)
-# name: (loader, colours, levels)
-DATASETS = {
-    "binarized digits": (lambda: load_digits("binary"), 1, 2),
-    "grey digits": (lambda: load_digits("grey"), 1, 17),
-    "tinted digits": (lambda: tinted_digits(levels=4), 3, 4),
-}
-
-
-def dataset(name: str, device=None) -> dict[str, torch.Tensor]:
-    """The train / val / test splits of one of :data:`DATASETS`."""
-    if name not in DATASETS:
-        raise ValueError(f"dataset must be one of {list(DATASETS)}, got {name!r}")
-    device = device or default_device()
-    return {k: v.to(device) for k, v in DATASETS[name][0]().items()}
-
-
-def independent_baseline(name: str) -> tuple[IndependentCategorical, ModelResult]:
-    """One categorical (or Bernoulli) per sub-pixel, fitted in closed form."""
-    data = dataset(name, torch.device("cpu"))
-    _, _, levels = DATASETS[name]
-    start = time.perf_counter()
-    model = IndependentCategorical.fit_closed_form(data["train"], levels)
-    fit_result = FitResult(seconds=time.perf_counter() - start)
-    result = evaluate(
-        model,
-        name="independent pixels",
-        dataset=name,
-        test=data["test"],
-        fit_result=fit_result,
-        seed=0,
-        dim=model.dim,
-    )
-    return model, result
 
 
 def pixelcnn_sizes(gated: bool, data_name: str = "binarized digits") -> dict:
@@ -118,13 +80,17 @@ def train_pixelcnn(
     gated: bool = False,
     seed: int = 0,
     steps: int | None = None,
+    device: torch.device | None = None,
+    progress: bool = False,
     **sizes,
 ) -> tuple[torch.nn.Module, ModelResult]:
     """Fit a plain or gated PixelCNN to one of :data:`DATASETS` with the
     settings of :func:`pixelcnn_training`; Adam with a cosine schedule,
     dropout on the hidden features, a learned position bias
     (:meth:`PixelCNNBase.position_map`), best validation step.
-    Returns the model (on the CPU, in eval mode) and its test record. For
+    It trains on ``device`` (by default
+    :func:`~lecturecode.runtime.default_device`) and returns the model (on the
+    CPU, in eval mode) and its test record. For
     colour, the channels are rounded up to a multiple of 3 (one group per
     colour)."""
     _, colours, levels = DATASETS[data_name]
@@ -140,7 +106,7 @@ def train_pixelcnn(
     torch.manual_seed(seed)
     model_class = GatedPixelCNN if gated else PixelCNN
     model = model_class(SHAPE, colours, levels, dropout=dropout, **sizes)
-    device = default_device()
+    device = device or default_device()
     data = dataset(data_name, device)
     model = model.to(device)
     with cpu_threads(1, device):
@@ -153,6 +119,7 @@ def train_pixelcnn(
             lr=lr,
             eval_every=max(1, steps // 20),
             seed=seed,
+            progress=progress,
         )
         result = evaluate(
             model,
@@ -198,20 +165,6 @@ def receptive_field_growth(depths, gated: bool, shape=(13, 13), pixel=(7, 6)):
 # Sampling, completion, and what each costs -----------------------------------
 
 
-def fastest_seconds(fn, repeats: int, warmup: int = 1) -> float:
-    """The shortest wall time of ``fn()`` over ``repeats`` calls after
-    ``warmup`` calls: on a shared machine the least disturbed run is the
-    steadiest estimate of the cost."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 @torch.no_grad()
 def likelihood_and_sampling_seconds(model, n: int, repeats: int = 3) -> dict:
     """Seconds (fastest of ``repeats``) of the log-likelihood of ``n`` images
@@ -219,9 +172,8 @@ def likelihood_and_sampling_seconds(model, n: int, repeats: int = 3) -> dict:
     per sub-pixel), measured in one run on one thread."""
     model = model.eval()
     x = model.sample(n, torch.Generator().manual_seed(0))
-    with cpu_threads(1, torch.device("cpu")):
-        likelihood = fastest_seconds(lambda: model.log_prob(x), repeats)
-        sampling = fastest_seconds(lambda: model.sample(n), repeats, warmup=0)
+    likelihood = best_seconds(lambda: model.log_prob(x), repeats)
+    sampling = best_seconds(lambda: model.sample(n), repeats)
     return {
         "likelihood": likelihood,
         "sampling": sampling,
@@ -264,10 +216,15 @@ def full_scale_job(context) -> list[ModelResult]:
 
     records, models, results = [], {}, {}
     for name in DATASETS:
-        records.append(independent_baseline(name)[1])
+        if name != "binarized digits":  # the autoregressive job records that one
+            records.append(independent_pixels(name)[1])
         for gated in (False, True) if name != "tinted digits" else (False,):
             models[name, gated], results[name, gated] = train_pixelcnn(
-                name, gated=gated, seed=context.seed
+                name,
+                gated=gated,
+                seed=context.seed,
+                device=context.device,
+                progress=context.progress,
             )
             records.append(results[name, gated])
     grey_gated = models["grey digits", True]

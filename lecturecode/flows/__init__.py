@@ -11,8 +11,6 @@ from .base import (
 from .coupling import (
     AdditiveCoupling,
     AffineCoupling,
-    DiagonalScaling,
-    Permutation,
     checkerboard_mask,
     coupling_flow,
     half_mask,
@@ -23,11 +21,13 @@ from .dequantization import (
     UniformDequantizer,
     VariationalDequantizer,
 )
-from .elementwise import ElementwiseFlow
-from .linear import LinearFlow
+from .elementwise import DiagonalScaling, ElementwiseFlow
+from .linear import LinearFlow, Permutation
 from .lu import LULinear
+from .normalization import ActNorm
 
 __all__ = [
+    "ActNorm",
     "AdditiveCoupling",
     "AffineCoupling",
     "Compose",

@@ -7,6 +7,10 @@ gives
     log p(x) = log phi(f_theta(x)) + log |det J_x f_theta(x)|            (eq. cov)
 
 and for a composition the log-determinants add (eq. composed objective).
+
+Layers trust their input: the model's entry points (``FlowModel.log_prob``,
+``encode``, ``decode``) validate a batch once, since a check in every layer would
+cost one device sync (``isfinite().all()``) per layer.
 """
 
 import torch
@@ -53,7 +57,6 @@ class Compose(Flow):
         self.layers = nn.ModuleList(layers)
 
     def forward(self, x):
-        check_batch(x, self.dim)
         log_abs_det = x.new_zeros(x.shape[0])
         for layer in self.layers:
             x, layer_log_abs_det = layer(x)
@@ -61,7 +64,6 @@ class Compose(Flow):
         return x, log_abs_det
 
     def inverse(self, z):
-        check_batch(z, self.dim, "z")
         for layer in reversed(self.layers):
             z = layer.inverse(z)
         return z
@@ -89,6 +91,16 @@ class FlowModel(nn.Module):
         check_batch(x, self.dim)
         z, log_abs_det = self.flow(x)
         return standard_normal_log_prob(z) + log_abs_det
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """``z = f(x)``, one code per row."""
+        check_batch(x, self.dim)
+        return self.flow(x)[0]
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """``x = f^{-1}(z)``, one point per row."""
+        check_batch(z, self.dim, "z")
+        return self.flow.inverse(z)
 
     @torch.no_grad()
     def sample(

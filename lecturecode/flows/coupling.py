@@ -12,13 +12,21 @@ is the product of that diagonal.
   diagonal scaling layer lets the model change volume at all.
 * RealNVP (Dinh et al., 2017) couples affinely,
   ``z_B = x_B * exp(s(x_A)) + t(x_A)``: ``log |det J| = sum_B s(x_A)``.
+
+A coupling may also be conditional: given ``context_dim``, its networks see a
+``context`` vector beside ``x_A`` (``s(x_A, c)``, ``t(x_A, c)``). The Jacobian
+with respect to ``x`` keeps its form, so the log-determinant is unchanged; the
+variational dequantizer is such a flow, conditioned on the image.
 """
 
 import torch
 from torch import nn
 
-from ..runtime import check_batch
+from ..runtime import check_positive_int
 from .base import Compose, Flow
+from .elementwise import DiagonalScaling
+from .linear import Permutation
+from .normalization import ActNorm
 
 
 def half_mask(dim: int, first: bool = True) -> torch.Tensor:
@@ -57,10 +65,8 @@ def mlp(
     The last layer starts at zero, so a coupling built from it starts as the
     identity map, which keeps deep stacks well behaved at initialisation.
     """
-    if layers < 1 or hidden < 1:
-        raise ValueError(
-            f"need layers >= 1 and hidden >= 1, got {layers}, {hidden}"
-        )
+    check_positive_int(layers, "layers")
+    check_positive_int(hidden, "hidden")
     modules, width = [], dim_in
     for _ in range(layers):
         modules += [nn.Linear(width, hidden), nn.LeakyReLU(0.01)]
@@ -71,6 +77,17 @@ def mlp(
     nn.init.zeros_(last.weight)
     nn.init.zeros_(last.bias)
     return nn.Sequential(*modules, last)
+
+
+def _conditioner_input(layer, x_kept, context):
+    """What a coupling's networks see: the kept coordinates, and the context
+    when the layer is conditional (``layer.context_dim > 0``)."""
+    if (context is None) != (layer.context_dim == 0):
+        raise ValueError(
+            f"this coupling takes a context of {layer.context_dim} values, got "
+            + ("none" if context is None else f"shape {tuple(context.shape)}")
+        )
+    return x_kept if context is None else torch.cat([x_kept, context], dim=1)
 
 
 def _check_mask(mask) -> torch.Tensor:
@@ -95,23 +112,26 @@ class AdditiveCoupling(Flow):
     ``x_B = z_B - t_theta(z_A)``.
     """
 
-    def __init__(self, mask, hidden: int = 64, layers: int = 2, dropout=0.0):
+    def __init__(
+        self, mask, hidden: int = 64, layers: int = 2, dropout=0.0, context_dim=0
+    ):
         mask = _check_mask(mask)
         super().__init__(len(mask))
+        self.context_dim = context_dim
         self.register_buffer("mask", mask)
-        self.t_theta = mlp(self.dim, self.dim, hidden, layers, dropout)
+        inputs = self.dim + context_dim
+        self.t_theta = mlp(inputs, self.dim, hidden, layers, dropout)
 
-    def _shift(self, x_kept):
+    def _shift(self, x_kept, context=None):
+        x_kept = _conditioner_input(self, x_kept, context)
         return self.t_theta(x_kept) * (1 - self.mask)
 
-    def forward(self, x):
-        check_batch(x, self.dim)
-        z = x + self._shift(x * self.mask)
+    def forward(self, x, context=None):
+        z = x + self._shift(x * self.mask, context)
         return z, x.new_zeros(x.shape[0])
 
-    def inverse(self, z):
-        check_batch(z, self.dim, "z")
-        return z - self._shift(z * self.mask)
+    def inverse(self, z, context=None):
+        return z - self._shift(z * self.mask, context)
 
 
 class AffineCoupling(Flow):
@@ -131,89 +151,46 @@ class AffineCoupling(Flow):
     """
 
     def __init__(
-        self, mask, hidden: int = 64, layers: int = 2, dropout=0.0, s_max=1.0
+        self,
+        mask,
+        hidden: int = 64,
+        layers: int = 2,
+        dropout=0.0,
+        s_max=1.0,
+        context_dim=0,
     ):
         mask = _check_mask(mask)
         if s_max <= 0:
             raise ValueError(f"s_max must be positive, got {s_max}")
         super().__init__(len(mask))
+        self.context_dim = context_dim
         self.register_buffer("mask", mask)
-        self.s_theta_net = mlp(self.dim, self.dim, hidden, layers, dropout)
-        self.t_theta_net = mlp(self.dim, self.dim, hidden, layers, dropout)
+        inputs = self.dim + context_dim
+        self.s_theta_net = mlp(inputs, self.dim, hidden, layers, dropout)
+        self.t_theta_net = mlp(inputs, self.dim, hidden, layers, dropout)
         self.s_scale = nn.Parameter(torch.full((self.dim,), float(s_max)))
 
-    def s_theta(self, x_kept):
+    def s_theta(self, x_kept, context=None):
         """Log-scale of the transformed coordinates (0 on the kept ones)."""
-        s = self.s_scale * torch.tanh(self.s_theta_net(x_kept))
+        net_input = _conditioner_input(self, x_kept, context)
+        s = self.s_scale * torch.tanh(self.s_theta_net(net_input))
         return s * (1 - self.mask)
 
-    def t_theta(self, x_kept):
+    def t_theta(self, x_kept, context=None):
         """Shift of the transformed coordinates (0 on the kept ones)."""
-        return self.t_theta_net(x_kept) * (1 - self.mask)
+        net_input = _conditioner_input(self, x_kept, context)
+        return self.t_theta_net(net_input) * (1 - self.mask)
 
-    def forward(self, x):
-        check_batch(x, self.dim)
+    def forward(self, x, context=None):
         x_kept = x * self.mask
-        s, t = self.s_theta(x_kept), self.t_theta(x_kept)
+        s, t = self.s_theta(x_kept, context), self.t_theta(x_kept, context)
         z = x_kept + (1 - self.mask) * x * s.exp() + t
         return z, s.sum(dim=1)
 
-    def inverse(self, z):
-        check_batch(z, self.dim, "z")
+    def inverse(self, z, context=None):
         z_kept = z * self.mask
-        s, t = self.s_theta(z_kept), self.t_theta(z_kept)
+        s, t = self.s_theta(z_kept, context), self.t_theta(z_kept, context)
         return z_kept + (1 - self.mask) * (z - t) * torch.exp(-s)
-
-
-class DiagonalScaling(Flow):
-    """NICE's top layer, ``z = exp(log_scale) * x``: ``log |det J| =
-    sum(log_scale)``.
-
-    Additive couplings preserve volume, so without this layer a NICE model could
-    not put more density in one place than the base density has.
-    """
-
-    def __init__(self, dim: int):
-        super().__init__(dim)
-        self.log_scale = nn.Parameter(torch.zeros(dim))
-
-    def forward(self, x):
-        check_batch(x, self.dim)
-        return x * self.log_scale.exp(), self.log_scale.sum().expand(x.shape[0])
-
-    def inverse(self, z):
-        check_batch(z, self.dim, "z")
-        return z * torch.exp(-self.log_scale)
-
-
-class Permutation(Flow):
-    """A fixed reordering of the coordinates, ``z = x[:, perm]``; ``|det| = 1``."""
-
-    def __init__(self, perm):
-        perm = torch.as_tensor(perm, dtype=torch.long)
-        if perm.dim() != 1 or not torch.equal(
-            perm.sort().values, torch.arange(len(perm))
-        ):
-            raise ValueError("perm must be a permutation of 0..dim-1")
-        super().__init__(len(perm))
-        self.register_buffer("perm", perm)
-        self.register_buffer("inverse_perm", torch.argsort(perm))
-
-    @classmethod
-    def reverse(cls, dim: int) -> "Permutation":
-        return cls(torch.arange(dim - 1, -1, -1))
-
-    @classmethod
-    def random(cls, dim: int, generator: torch.Generator | None = None):
-        return cls(torch.randperm(dim, generator=generator))
-
-    def forward(self, x):
-        check_batch(x, self.dim)
-        return x[:, self.perm], x.new_zeros(x.shape[0])
-
-    def inverse(self, z):
-        check_batch(z, self.dim, "z")
-        return z[:, self.inverse_perm]
 
 
 MIXINGS = ("alternate", "permute", "lu")
@@ -231,6 +208,7 @@ def coupling_flow(
     mixing: str = "alternate",
     scaling: bool | None = None,
     s_max: float = 1.0,
+    actnorm: bool = False,
     generator: torch.Generator | None = None,
 ) -> Compose:
     """A stack of ``couplings`` coupling layers (NICE or RealNVP).
@@ -248,6 +226,8 @@ def coupling_flow(
     layer is a fixed invertible map). ``scaling`` appends NICE's diagonal
     scaling layer (default: for additive couplings only). ``s_max`` is the
     starting bound on the affine couplings' ``|s|`` (:class:`AffineCoupling`).
+    ``actnorm`` puts Glow's :class:`~lecturecode.flows.ActNorm` before each
+    coupling.
     """
     from .lu import LULinear
 
@@ -257,8 +237,7 @@ def coupling_flow(
         )
     if mixing not in MIXINGS:
         raise ValueError(f"mixing must be one of {MIXINGS}, got {mixing!r}")
-    if couplings < 1:
-        raise ValueError(f"couplings must be positive, got {couplings}")
+    check_positive_int(couplings, "couplings")
     if image_shape is not None:
         if image_shape[0] * image_shape[1] != dim:
             raise ValueError(
@@ -278,6 +257,8 @@ def coupling_flow(
             flows.append(Permutation.random(dim, generator))
         if k > 0 and mixing == "lu":
             flows.append(LULinear(dim, generator=generator))
+        if actnorm:
+            flows.append(ActNorm(dim))
         mask = masks[0] if mixing == "permute" else masks[k % 2]
         flows.append(Layer(mask, **options))
     if scaling if scaling is not None else coupling == "additive":

@@ -23,7 +23,7 @@ from torch.nn import functional as F
 
 from ..runtime import check_batch
 from .base import Flow, FlowModel, standard_normal_log_prob
-from .coupling import half_mask, mlp
+from .coupling import AffineCoupling, half_mask, mlp
 
 
 class LogitTransform(Flow):
@@ -46,7 +46,6 @@ class LogitTransform(Flow):
         self.levels, self.alpha = levels, alpha
 
     def forward(self, w):
-        check_batch(w, self.dim, "w")
         y = self.alpha + (1 - 2 * self.alpha) * w / self.levels
         v = torch.log(y) - torch.log1p(-y)
         per_coordinate = (
@@ -58,7 +57,6 @@ class LogitTransform(Flow):
         return v, per_coordinate.sum(dim=1)
 
     def inverse(self, v):
-        check_batch(v, self.dim, "v")
         y = torch.sigmoid(v)
         return (y - self.alpha) * self.levels / (1 - 2 * self.alpha)
 
@@ -74,7 +72,8 @@ class UniformDequantizer(nn.Module):
 class VariationalDequantizer(nn.Module):
     """A learned ``q(u | x)`` (Ho et al., 2019): a conditional flow on noise.
 
-    ``e ~ N(0, I)``; affine couplings whose networks see ``x`` as well, then
+    ``e ~ N(0, I)``; RealNVP's affine couplings conditioned on ``x``
+    (:class:`~lecturecode.flows.AffineCoupling` with a context), then
     ``h = e * exp(a(x)) + b(x)`` and ``u = sigmoid(h)``, a point of the unit cube.
     Every step is invertible with a known Jacobian, so
 
@@ -84,11 +83,9 @@ class VariationalDequantizer(nn.Module):
     def __init__(self, dim: int, levels: int, hidden: int = 64, couplings: int = 2):
         super().__init__()
         self.dim, self.levels = dim, levels
-        masks = [half_mask(dim, k % 2 == 0) for k in range(couplings)]
-        masks = torch.stack(masks) if masks else torch.zeros(0, dim)
-        self.register_buffer("masks", masks)
-        self.nets = nn.ModuleList(
-            mlp(2 * dim, 2 * dim, hidden, 2) for _ in range(couplings)
+        self.couplings = nn.ModuleList(
+            AffineCoupling(half_mask(dim, k % 2 == 0), hidden, context_dim=dim)
+            for k in range(couplings)
         )
         self.elementwise = mlp(dim, 2 * dim, hidden, 2)
 
@@ -96,11 +93,9 @@ class VariationalDequantizer(nn.Module):
         """``u`` in the unit cube and ``log |det du/de|``, given the data ``x``."""
         context = x / (self.levels - 1) - 0.5
         h, log_abs_det = e, e.new_zeros(e.shape[0])
-        for mask, net in zip(self.masks, self.nets, strict=True):
-            s, t = net(torch.cat([h * mask, context], 1)).chunk(2, dim=1)
-            s = torch.tanh(s) * (1 - mask)
-            h = h * mask + (1 - mask) * (h * s.exp() + t)
-            log_abs_det = log_abs_det + s.sum(1)
+        for coupling in self.couplings:
+            h, coupling_log_abs_det = coupling(h, context)
+            log_abs_det = log_abs_det + coupling_log_abs_det
         a, b = self.elementwise(context).chunk(2, dim=1)
         h = h * a.exp() + b
         # d sigmoid(h) / dh = sigmoid(h) sigmoid(-h)
@@ -141,8 +136,9 @@ class DequantizedFlow(nn.Module):
 
     def continuous_log_prob(self, w):
         """``log p(w)`` of the continuous ``w in (0, levels)^d``, in nats."""
-        v, log_abs_det = self.logit(w)
-        return self.continuous.log_prob(v) + log_abs_det
+        v, logit_log_abs_det = self.logit(w)
+        z, log_abs_det = self.continuous.flow(v)
+        return standard_normal_log_prob(z) + log_abs_det + logit_log_abs_det
 
     def log_prob_bound(self, x, generator=None):
         """``log p(x + u) - log q(u | x)`` for one ``u ~ q(. | x)`` per row."""
@@ -173,6 +169,19 @@ class DequantizedFlow(nn.Module):
         self.train(was_training)
         iw = torch.logsumexp(bounds, 0) - math.log(samples)
         return {"elbo": -bounds.mean().item(), "iw": -iw.mean().item()}
+
+    def encode(self, x):
+        """The code ``z = f(v(x + 1/2))`` of each discrete image: the flow's
+        image of the centre of its cell."""
+        self.check_discrete(x)
+        return self.continuous.flow(self.logit(x + 0.5)[0])[0]
+
+    def decode(self, z, discrete: bool = True):
+        """``w = v^{-1}(f^{-1}(z))``, or with ``discrete`` its grey levels
+        ``x = floor(w)``; ``decode(encode(x)) == x``."""
+        check_batch(z, self.dim, "z")
+        w = self.logit.inverse(self.continuous.flow.inverse(z))
+        return w.floor().clamp(0, self.levels - 1) if discrete else w
 
     @torch.no_grad()
     def sample(self, n: int, generator=None, discrete: bool = True):

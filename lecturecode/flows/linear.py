@@ -1,9 +1,9 @@
-"""Lecture 18.1.2 (1): the general linear flow and why it is not enough."""
+"""Lecture 18.1.2 (1): linear flows: the general one and why it is not enough,
+and the fixed permutation that mixes coordinates between couplings."""
 
 import torch
 from torch import nn
 
-from ..runtime import check_batch
 from .base import Flow
 
 
@@ -22,11 +22,37 @@ class LinearFlow(Flow):
         self.b = nn.Parameter(torch.zeros(dim))
 
     def forward(self, x):
-        check_batch(x, self.dim)
         z = x @ self.W.T + self.b
         log_abs_det = torch.linalg.slogdet(self.W).logabsdet
         return z, log_abs_det.expand(x.shape[0])
 
     def inverse(self, z):
-        check_batch(z, self.dim, "z")
         return torch.linalg.solve(self.W, (z - self.b).T).T
+
+
+class Permutation(Flow):
+    """A fixed reordering of the coordinates, ``z = x[:, perm]``; ``|det| = 1``."""
+
+    def __init__(self, perm):
+        perm = torch.as_tensor(perm, dtype=torch.long)
+        if perm.dim() != 1 or not torch.equal(
+            perm.sort().values, torch.arange(len(perm))
+        ):
+            raise ValueError("perm must be a permutation of 0..dim-1")
+        super().__init__(len(perm))
+        self.register_buffer("perm", perm)
+        self.register_buffer("inverse_perm", torch.argsort(perm))
+
+    @classmethod
+    def reverse(cls, dim: int) -> "Permutation":
+        return cls(torch.arange(dim - 1, -1, -1))
+
+    @classmethod
+    def random(cls, dim: int, generator: torch.Generator | None = None):
+        return cls(torch.randperm(dim, generator=generator))
+
+    def forward(self, x):
+        return x[:, self.perm], x.new_zeros(x.shape[0])
+
+    def inverse(self, z):
+        return z[:, self.inverse_perm]
