@@ -1,17 +1,17 @@
 """Grading student notebooks with otter-grader, on the book's own checks.
 
-Each code exercise of a chapter is one otter test of one point (see
-:func:`lecturecode.student.test_file`) that calls the chapter's ``check_*`` on what
-the student defined; :func:`attempt` is that call. Otter executes each submission
-without containers (``otter run``'s engine) and scores the tests. Only the cells the
-answers need run (:func:`lecturecode.student.needed_cells`; the others get otter's
-``otter_ignore`` tag), at ``LECTURE_SCALE=smoke``, so a chapter's training does not
-count against the grading time.
+Each code exercise of a chapter is one otter test of one point that calls the
+chapter's ``check_*`` on what the student defined (:mod:`lecturecode.answers`);
+the grader takes the tests from the chapter, never from the submission. Otter
+executes each submission without containers (``otter run``'s engine) and scores
+the tests. Only the cells the answers need run
+(:func:`lecturecode.student.needed_cells`; the others get otter's ``otter_ignore``
+tag), at ``LECTURE_SCALE=smoke``, so a chapter's training does not count against
+the grading time.
 
-    python -m lecturecode grade DIR [--jobs N] [--csv FILE]
+    python -m lecturecode grade DIR [--jobs N]
 """
 
-import importlib
 import json
 import os
 import tempfile
@@ -22,47 +22,10 @@ from pathlib import Path
 
 import nbformat
 
-from .exercises import ExerciseFailed
 from .paths import ROOT
 from .student import chapter_exercises, needed_cells, test_file
 
 IGNORE = "otter_ignore"
-
-
-class NotDone(ExerciseFailed):
-    """The answer is still the stub of the student notebook."""
-
-
-def _stub():
-    """A stub: a docstring and ``...``."""
-    ...
-
-
-def is_stub(answer) -> bool:
-    """``...`` itself, or a function whose body does nothing but ``...``."""
-    if answer is Ellipsis:
-        return True
-    code = getattr(answer, "__code__", None)
-    if code is None:
-        return False
-    constants = set(code.co_consts) - {answer.__doc__}
-    stub = _stub.__code__
-    return (code.co_code, code.co_names) == (stub.co_code, stub.co_names) and (
-        constants <= {None}
-    )
-
-
-def attempt(env: dict, module: str, check: str, answer: str):
-    """Run ``lecturecode.exercises.<module>.<check>`` on the student's ``answer``
-    (looked up in the notebook's globals ``env``); raise :class:`NotDone` while
-    the answer is missing or still the stub. The check is imported afresh, so a
-    notebook cannot replace it."""
-    value = env.get(answer, Ellipsis)
-    if is_stub(value):
-        raise NotDone(f"not done: define {answer} (it is still the stub)")
-    getattr(importlib.import_module(f"lecturecode.exercises.{module}"), check)(
-        value
-    )
 
 
 def autograder(chapter: str, out: Path, root: Path = ROOT) -> Path:
@@ -112,8 +75,7 @@ def grade_notebook(path: Path, root: Path = ROOT) -> list[Score]:
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
         zip_path = autograder(chapter, work, root)
-        # the notebook opens itself by its chapter's name (student.SETUP_CELL)
-        submission = work / f"{Path(chapter).name}.ipynb"
+        submission = work / path.name
         nbformat.write(for_grading(notebook), submission)
         results = grade_submission(str(submission), str(zip_path), quiet=True)
     scores = []

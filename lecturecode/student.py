@@ -22,6 +22,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from . import answers
 from .notebooks import export_chapter, is_notebook, toc_chapters
 from .paths import ROOT
 
@@ -38,8 +39,15 @@ if importlib.util.find_spec("otter") is None:
 
 import otter
 
-grader = otter.Notebook("{notebook}")\
+from lecturecode.answers import write_tests
+
+grader = otter.Notebook(tests_dir=write_tests("{folder}", {{
+{tests}
+}}))\
 """
+# Where a notebook writes its tests: one folder per chapter, apart from the
+# ``tests`` folder that otter's grader brings.
+TESTS_FOLDER = ".lecturecode_tests/{chapter}"
 
 OPENING = re.compile(r"^(`{3,}|:{3,})\{(solution|solution-start|solution-end)\}")
 CHECK_CALL = re.compile(r"^(check_\w+)\((.*)\)\s*$")
@@ -175,16 +183,18 @@ def _answer_cells(exercise: CodeExercise) -> list:
 
 def test_file(exercise: CodeExercise) -> str:
     """The otter test file of one exercise: one point, the chapter's check."""
-    return (
-        "from otter.test_files import test_case\n\n"
-        "from lecturecode.grading import attempt\n\n"
-        "OK_FORMAT = False\n"
-        f'name = "{exercise.label}"\npoints = 1\n\n\n'
-        "@test_case()\n"
-        "def answer(env):\n"
-        f'    attempt(env, "{exercise.module}", "{exercise.check}", '
-        f'"{exercise.answer}")\n'
+    return answers.test_file(
+        exercise.label, exercise.module, exercise.check, exercise.answer
     )
+
+
+def _setup_cell(stem: str, exercises: list[CodeExercise]) -> str:
+    tests = "\n".join(
+        f'    "{e.label}": ("{e.module}", "{e.check}", "{e.answer}"),'
+        for e in exercises
+    )
+    folder = TESTS_FOLDER.format(chapter=stem)
+    return SETUP_CELL.format(folder=folder, tests=tests)
 
 
 def chapter_exercises(source: Path) -> list[CodeExercise]:
@@ -206,15 +216,10 @@ def student_notebook(source: Path, repo: str, root: Path = ROOT):
     name = source.relative_to(root).with_suffix("").as_posix()
     cells = [install]
     if parsed.exercises:
-        setup = nbformat.v4.new_code_cell(
-            SETUP_CELL.format(notebook=f"{source.stem}.ipynb")
-        )
-        cells.append(setup)
-        notebook.metadata["otter"] = {
-            "assignment_name": name,
-            "OK_FORMAT": False,
-            "tests": {e.label: test_file(e) for e in parsed.exercises},
-        }
+        setup = _setup_cell(source.stem, parsed.exercises)
+        cells.append(nbformat.v4.new_code_cell(setup))
+        # otter's grader checks a submission against the chapter it names
+        notebook.metadata["otter"] = {"assignment_name": name}
     for cell in cells:
         cell.metadata[ROLE] = "setup"
     notebook.cells = cells + parsed.cells
