@@ -75,9 +75,32 @@ class CodeExercise:
         if not self.is_function:
             return f"{imports}\n\n{self.answer} = ...  # your number"
         fn = getattr(self.exercises_module(), self.reference)
+        source = inspect.getsource(fn)
+        # the def line(s) as written (annotations included), up to the docstring
+        body = ast.parse(source).body[0].body[0]
+        header = "\n".join(source.splitlines()[: body.lineno - 1]).replace(
+            f"def {self.reference}(", f"def {self.answer}(", 1
+        )
         doc = textwrap.indent(f'"""{inspect.getdoc(fn)}"""', "    ")
-        signature = inspect.signature(fn)
-        return f"{imports}\n\n\ndef {self.answer}{signature}:\n{doc}\n    ...\n"
+        imports = "\n".join([*self._imports_for(header), imports])
+        return f"{imports}\n\n\n{header}\n{doc}\n    ...\n"
+
+    def _imports_for(self, header: str) -> list[str]:
+        """The exercise module's own imports of the names the def line uses (its
+        annotations: ``torch``, ``nn``), so the stub runs in any notebook."""
+        used = {
+            node.id
+            for node in ast.walk(ast.parse(f"{header}\n    ..."))
+            if isinstance(node, ast.Name)
+        }
+        module = ast.parse(inspect.getsource(self.exercises_module()))
+        return [
+            ast.unparse(node)
+            for node in module.body
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            and getattr(node, "level", 0) == 0
+            and {(a.asname or a.name).split(".")[0] for a in node.names} & used
+        ]
 
     def filled(self) -> str:
         """The answer cell filled with the reference solution, as the tests (and
@@ -176,7 +199,11 @@ def _answer_cells(exercise: CodeExercise) -> list:
     answer = nbformat.v4.new_code_cell(exercise.stub())
     answer.metadata[ROLE] = "answer"
     answer.metadata["lecturecode_exercise"] = exercise.label
-    check = nbformat.v4.new_code_cell(f'grader.check("{exercise.label}")')
+    check = nbformat.v4.new_code_cell(
+        f"# {exercise.check}({exercise.answer}), through otter: it reports what is"
+        " wrong\n# (or not done) and the notebook goes on\n"
+        f'grader.check("{exercise.label}")'
+    )
     check.metadata[ROLE] = "check"
     return [answer, check]
 

@@ -12,6 +12,7 @@ import pytest
 from course_cases import (
     CHAPTERS,
     EXERCISES,
+    GRADED,
     REPO,
     WRONG,
     all_text,
@@ -19,7 +20,7 @@ from course_cases import (
 )
 from nbclient import NotebookClient
 
-from lecturecode import student
+from lecturecode import answers, student
 from lecturecode.paths import ROOT
 
 # Student notebooks -------------------------------------------------------------
@@ -62,6 +63,16 @@ def test_student_notebooks_keep_the_exercises_and_lose_the_solutions(name):
         assert f'grader.check("{exercise.label}")' in text
 
 
+@pytest.mark.parametrize("name", GRADED)
+def test_every_stub_runs_on_its_own_and_is_a_stub(name):
+    """Each answer cell defines its name by itself (its annotations imported), and
+    what it defines is what the grader calls not done."""
+    for exercise in EXERCISES[name]:
+        env = {}
+        exec(exercise.stub(), env)
+        assert answers.is_stub(env[exercise.answer]), exercise.label
+
+
 def test_the_chain_rule_solution_is_gone_by_its_own_words():
     """A hand-picked sentence and line of the reference solution (the generic
     test above relies on the parser it tests)."""
@@ -92,7 +103,7 @@ def test_a_student_notebook_runs_with_its_stubs(tmp_path):
     ).execute()
     outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
-    checks = [c for c in notebook.cells if c.source.startswith("grader.check(")]
+    checks = [c for c in notebook.cells if "grader.check(" in c.source]
     assert len(checks) == 2
     for cell in checks:
         shown = str(cell.outputs)

@@ -82,3 +82,23 @@ def test_only_the_cells_the_answers_need_are_graded():
     assert not any("train" in source for source in run)
 
 
+
+
+def test_the_commands_export_and_grade(tmp_path, capsys):
+    """`student` writes the handout; `grade` prints each notebook's total, its
+    exercises' scores and the checks' messages."""
+    from lecturecode.cli import main
+
+    handout = tmp_path / "handout"
+    assert main(["student", "--repo", "https://github.com/o/r", "--out", str(handout)]) == 0
+    submitted = tmp_path / "submitted"
+    submitted.mkdir()
+    (handout / "book/autoregressive/chain_rule.ipynb").rename(submitted / "ada.ipynb")
+    capsys.readouterr()
+    assert main(["grade", str(submitted)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("ada.ipynb: 0 / 2")
+    assert "ex-fvsbn-log-prob" in printed and "not done" in printed
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no .ipynb"):
+        main(["grade", str(tmp_path / "empty")])
