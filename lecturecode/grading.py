@@ -17,6 +17,7 @@ import os
 import tempfile
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,19 @@ def for_grading(notebook) -> nbformat.NotebookNode:
     return notebook
 
 
+@contextmanager
+def _smoke_unless_set():
+    """``LECTURE_SCALE=smoke`` for otter's kernel (which inherits this process's
+    environment) unless the caller chose a scale; restored afterwards."""
+    chosen = "LECTURE_SCALE" in os.environ
+    os.environ.setdefault("LECTURE_SCALE", "smoke")
+    try:
+        yield
+    finally:
+        if not chosen:
+            del os.environ["LECTURE_SCALE"]
+
+
 @dataclass
 class Score:
     """One exercise of one submission."""
@@ -71,8 +85,7 @@ def grade_notebook(path: Path, root: Path = ROOT) -> list[Score]:
     chapter = notebook.metadata.get("otter", {}).get("assignment_name")
     if chapter is None:
         raise ValueError(f"{path} is not a student notebook of this book")
-    os.environ.setdefault("LECTURE_SCALE", "smoke")
-    with tempfile.TemporaryDirectory() as work:
+    with _smoke_unless_set(), tempfile.TemporaryDirectory() as work:
         work = Path(work)
         zip_path = autograder(chapter, work, root)
         submission = work / path.name

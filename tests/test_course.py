@@ -90,14 +90,14 @@ def test_export_writes_every_chapter_installing_the_package_first(tmp_path):
     assert f'"lecturecode @ git+{REPO}"' in first
 
 
-def test_a_student_notebook_runs_with_its_stubs(tmp_path):
+def test_a_student_notebook_runs_with_its_stubs(tmp_path, monkeypatch):
     """The chain-rule chapter, run whole at smoke scale as a student would before
     answering: nothing raises, and each check says the exercise is not done."""
     name = "book/autoregressive/chain_rule"
     path = tmp_path / "chain_rule.ipynb"
     nbformat.write(student_notebook(name), path)
     notebook = nbformat.read(path, as_version=4)
-    os.environ["LECTURE_SCALE"] = "smoke"
+    monkeypatch.setenv("LECTURE_SCALE", "smoke")
     NotebookClient(
         notebook, timeout=300, resources={"metadata": {"path": tmp_path}}
     ).execute()
