@@ -40,8 +40,8 @@ def is_stub(answer) -> bool:
 def attempt(env: dict, module: str, check: str, answer: str):
     """Run ``lecturecode.exercises.<module>.<check>`` on the student's ``answer``
     (looked up in the notebook's globals ``env``); raise :class:`NotDone` while
-    the answer is missing or still the stub. The check is imported afresh, so a
-    notebook cannot replace it."""
+    the answer is missing or still the stub. The check is taken from its module,
+    not from the notebook's globals, where a student may have renamed things."""
     value = env.get(answer, Ellipsis)
     if is_stub(value):
         raise NotDone(f"not done: define {answer} (it is still the stub)")
