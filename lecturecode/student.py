@@ -63,7 +63,7 @@ class CodeExercise:
     check: str  # the check's name
     answer: str  # the name the student defines and the check receives
     solution: str  # the reference solution cell of the chapter
-    reference: str  # the solution's function (or None for a number)
+    reference: str | None  # the solution function's name; None for a number
 
     @property
     def is_function(self) -> bool:
