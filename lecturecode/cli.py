@@ -4,6 +4,8 @@
     python -m lecturecode figures --jobs NAME[,NAME]  # a selection
     python -m lecturecode figures --list              # what there is
     python -m lecturecode notebooks --repo URL --out DIR
+    python -m lecturecode student --repo URL --out DIR  # no solutions in them
+    python -m lecturecode grade DIR [--jobs N]          # score submitted notebooks
 """
 
 import argparse
@@ -16,6 +18,7 @@ from .notebooks import export_chapters
 from .paths import FULL_OUTPUT
 from .records import RESULTS_FILE
 from .scale import SCALES
+from .student import export_student
 
 
 def summary(results: dict, names) -> str:
@@ -59,6 +62,16 @@ def parser() -> argparse.ArgumentParser:
     )
     notebooks.add_argument("--repo", required=True, help="https://github.com/O/R")
     notebooks.add_argument("--out", type=Path, required=True)
+    student = commands.add_parser(
+        "student", help="export the chapters as student notebooks (no solutions)"
+    )
+    student.add_argument("--repo", required=True, help="https://github.com/O/R")
+    student.add_argument("--out", type=Path, required=True)
+    grade = commands.add_parser(
+        "grade", help="grade a folder of student notebooks (the [course] extra)"
+    )
+    grade.add_argument("folder", type=Path)
+    grade.add_argument("--jobs", type=int, default=1, help="submissions at once")
     return parser
 
 
@@ -68,6 +81,15 @@ def main(argv=None) -> int:
     if args.command == "notebooks":
         for path in export_chapters(args.repo, args.out):
             print(path)
+        return 0
+    if args.command == "student":
+        for path in export_student(args.repo, args.out):
+            print(path)
+        return 0
+    if args.command == "grade":
+        from .grading import grade_folder, report
+
+        print(report(grade_folder(args.folder, args.jobs)))
         return 0
     if args.list:
         for job in JOBS.values():
