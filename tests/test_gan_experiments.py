@@ -86,12 +86,9 @@ def test_the_grid_recipe_standardizes_penalizes_and_trains_longer():
     assert plain.data_scale == 1.0 and recipe.data_scale == rms_coordinate(grid)
     assert plain.r1 == 0 and recipe.r1 == GRID_RECIPE["r1"] > 0
     assert recipe.steps == GRID_RECIPE["steps_factor"] * plain.steps
-    assert differing_fields(recipe, plain) == {
-        "data_scale",
-        "r1",
-        "r1_every",
-        "steps",
-    }
+    assert recipe.steps // recipe.record_every == plain.steps // plain.record_every
+    changed = {"data_scale", "r1", "r1_every", "steps", "record_every"}
+    assert differing_fields(recipe, plain) == changed
     assert model_name(1, "x", True) == "GAN (x, grid recipe)"
 
 

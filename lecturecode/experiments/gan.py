@@ -79,12 +79,15 @@ def gan_config(
     z_dim, layers = GENERATORS[generator]
     samples = by_scale(smoke=128, quick=256, full=512)
     steps = by_scale(smoke=300, quick=3000, full=6000)
+    record_every = by_scale(smoke=50, quick=100, full=200)
+    factor = GRID_RECIPE["steps_factor"]  # as many records, further apart
     recipe = (
         dict(
             data_scale=rms_coordinate(DATASETS["grid"]()),
             r1=GRID_RECIPE["r1"],
             r1_every=GRID_RECIPE["r1_every"],
-            steps=GRID_RECIPE["steps_factor"] * steps,
+            steps=factor * steps,
+            record_every=factor * record_every,
         )
         if grid_recipe
         else {}
@@ -98,7 +101,7 @@ def gan_config(
         steps=steps,
         batch_size=samples // pack,
         lr=1e-3,
-        record_every=by_scale(smoke=50, quick=100, full=200),
+        record_every=record_every,
         eval_samples=EVAL_SAMPLES,
     )
     return replace(config, **{**recipe, **overrides})
