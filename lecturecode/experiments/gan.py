@@ -1,7 +1,8 @@
 """Experiments of the chapter "GANs: likelihood-free learning and its three
 troubles" (lecture 18.1.1): GANs with and without packing on the ring and the grid
-of Gaussians across seeds, the generator's gradient as the discriminator trains,
-and a flow fitted to the same ring.
+of Gaussians across seeds (on the grid also with the book's grid recipe), the
+generator's gradient as the discriminator trains, and a flow fitted to the same
+ring.
 
 Every run is reported as a ``ModelResult``. A GAN has no likelihood, so its
 ``test_nll`` is ``None`` and what it is measured by, the modes it covers of how
