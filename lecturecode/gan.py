@@ -16,34 +16,28 @@ import copy
 import math
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
+from .nets import mlp
 from .runtime import check_batch, check_positive_int, default_device
-
-
-def mlp(sizes: list[int], activation) -> nn.Sequential:
-    """Linear layers of the given sizes with ``activation()`` between them."""
-    layers = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=False):
-        layers += [nn.Linear(n_in, n_out), activation()]
-    return nn.Sequential(*layers[:-1])  # no activation after the last layer
 
 
 class Generator(nn.Module):
     """``x = g(z)``: a ReLU network from ``z_dim`` noise to ``data_dim``
-    coordinates."""
+    coordinates, which it writes in units of ``scale``."""
 
-    def __init__(self, z_dim=2, data_dim=2, hidden=128, layers=2):
+    def __init__(self, z_dim=2, data_dim=2, hidden=128, layers=2, scale=1.0):
         super().__init__()
-        self.z_dim, self.data_dim = z_dim, data_dim
-        self.net = mlp([z_dim] + [hidden] * layers + [data_dim], nn.ReLU)
+        self.z_dim, self.data_dim, self.scale = z_dim, data_dim, scale
+        self.net = mlp(z_dim, data_dim, hidden, layers, activation=nn.ReLU)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
+        return self.scale * self.net(z)
 
 
 class Discriminator(nn.Module):
@@ -52,17 +46,18 @@ class Discriminator(nn.Module):
     With ``pack = m``, ``m`` consecutive samples, all real or all generated, are
     concatenated into one input of ``m * data_dim`` coordinates and judged
     together, one logit per group: PacGAN's packed discriminator (Lin et al.,
-    2018). ``pack = 1`` is the ordinary one.
+    2018). ``pack = 1`` is the ordinary one. It reads coordinates in units of
+    ``scale``.
     """
 
-    def __init__(self, data_dim=2, hidden=128, layers=2, pack=1):
+    def __init__(self, data_dim=2, hidden=128, layers=2, pack=1, scale=1.0):
         super().__init__()
         for name, value in (("pack", pack), ("layers", layers)):
             check_positive_int(value, name)
         self.data_dim, self.hidden, self.layers = data_dim, hidden, layers
-        self.pack = pack
-        sizes = [pack * data_dim] + [hidden] * layers + [1]
-        self.net = mlp(sizes, lambda: nn.LeakyReLU(0.2))
+        self.pack, self.scale = pack, scale
+        leaky = partial(nn.LeakyReLU, 0.2)
+        self.net = mlp(pack * data_dim, 1, hidden, layers, activation=leaky)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-2] % self.pack:
@@ -72,7 +67,7 @@ class Discriminator(nn.Module):
             )
         # [packing]
         groups = x.reshape(*x.shape[:-2], -1, self.pack * self.data_dim)
-        return self.net(groups).squeeze(-1)
+        return self.net(groups / self.scale).squeeze(-1)
 
 
 class GAN(nn.Module):
@@ -262,6 +257,9 @@ class GANConfig:
     lr: float = 1e-3
     betas: tuple[float, float] = (0.5, 0.999)
     cosine_schedule: bool = True  # anneal the step size to zero
+    r1: float = 0.0  # weight gamma of the gradient penalty on real data (eq. R1)
+    r1_every: int = 1  # apply it every this many steps, weighted by as many
+    data_scale: float = 1.0  # the unit in which both networks see coordinates
     record_every: int = 100
     eval_samples: int = 2500
 
@@ -279,15 +277,21 @@ class GANConfig:
             "discriminator_layers",
             "steps",
             "batch_size",
+            "r1_every",
         ):
             check_positive_int(getattr(self, name), name)
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
+        if not self.r1 >= 0:
+            raise ValueError(f"r1 must be >= 0, got {self.r1}")
+        if not self.data_scale > 0:
+            raise ValueError(f"data_scale must be positive, got {self.data_scale}")
 
     def build(self) -> GAN:
+        h, s = self.hidden, self.data_scale
         return GAN(
-            Generator(self.z_dim, 2, self.hidden, self.generator_layers),
-            Discriminator(2, self.hidden, self.discriminator_layers, self.pack),
+            Generator(self.z_dim, 2, h, self.generator_layers, s),
+            Discriminator(2, h, self.discriminator_layers, self.pack, s),
         )
 
 
@@ -304,6 +308,15 @@ class GANHistory:
     seconds: float = 0.0
 
 
+def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """``(1/2) E_{x~p} ||grad_x l(x)||^2``, Mescheder et al.'s (2018) zero-centred
+    gradient penalty on real data (eq. R1), one value per leading index of
+    ``real``; the discriminator adds ``gamma`` times it to its loss, which pulls
+    its slope on the data, where the game should come to rest, to zero."""
+    (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+    return grad.pow(2).sum(dim=(-2, -1)) / (2 * real_logits.shape[-1])
+
+
 def _stacked(modules):
     """The parameters of identical modules stacked along a new first dimension,
     and a parameter-free copy to call them with (``torch.func``)."""
@@ -314,8 +327,9 @@ def _stacked(modules):
 def train_gans(density, seeds, config: GANConfig, device=None):
     """Train one GAN per seed, all at once, and return ``(gans, histories)``.
 
-    Each step the discriminator takes one Adam step on ``-V`` and the generator
-    one on its loss (alternating updates, Goodfellow et al., Algorithm 1). Seed
+    Each step the discriminator takes one Adam step on ``-V`` (plus ``gamma``
+    times eq. R1 when ``config.r1 = gamma > 0``) and the generator one on its
+    loss (alternating updates, Goodfellow et al., Algorithm 1). Seed
     ``s`` fixes its GAN's initial weights and all its noise and data, so a run
     does not depend on which other seeds train beside it; the networks of all
     seeds are stacked and evaluated together with ``torch.func.vmap``.
@@ -371,9 +385,14 @@ def train_gans(density, seeds, config: GANConfig, device=None):
         z = draw(lambda r: torch.randn(n, config.z_dim, generator=r))
         # [one step of the game]
         fake = generate(g_params, z)
-        d_loss = d_loss_fn(judge(d_params, real), judge(d_params, fake.detach()))
+        penalize = config.r1 > 0 and step % config.r1_every == 0
+        real.requires_grad_(penalize)
+        real_logits = judge(d_params, real)
+        d_loss = d_loss_fn(real_logits, judge(d_params, fake.detach()))
+        gamma = config.r1 * config.r1_every  # lazy: rarer, but as strong on average
+        penalty = gamma * r1_penalty(real_logits, real) if penalize else 0
         optimizers[0].zero_grad()
-        d_loss.sum().backward()  # seeds are independent: each gets its own gradient
+        (d_loss + penalty).sum().backward()  # each seed gets its own gradient
         optimizers[0].step()
         g_loss = g_loss_fn(judge(d_params, fake))
         optimizers[1].zero_grad()
@@ -443,7 +462,9 @@ def gradients_as_discriminator_trains(
     old = gan.discriminator
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        fresh = Discriminator(old.data_dim, old.hidden, old.layers, old.pack)
+        fresh = Discriminator(
+            old.data_dim, old.hidden, old.layers, old.pack, old.scale
+        )
     probe = GAN(copy.deepcopy(gan.generator).cpu(), fresh)
     g, z_dim = probe.generator, probe.generator.z_dim
     optimizer = torch.optim.Adam(fresh.parameters(), lr=lr, betas=(0.5, 0.999))

@@ -1,9 +1,52 @@
-"""Network pieces that more than one model builds on: masked layers, whose fixed
-binary masks decide which inputs each output may see, and the gated unit."""
+"""Network pieces that more than one model builds on: the fully connected
+network, masked layers, whose fixed binary masks decide which inputs each output
+may see, and the gated unit."""
+
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+
+def leaky_relu() -> nn.Module:
+    """The flows' activation: a LeakyReLU of slope 0.01."""
+    return nn.LeakyReLU(0.01)
+
+
+def mlp(
+    dim_in: int,
+    dim_out: int,
+    hidden: int,
+    layers: int,
+    dropout: float = 0.0,
+    *,
+    activation: Callable[[], nn.Module] = leaky_relu,
+    zero_last: bool = False,
+) -> nn.Sequential:
+    """A fully connected network: ``layers`` hidden layers of width ``hidden``,
+    each followed by ``activation()`` (and dropout, a regularizer for small data
+    sets), then a linear output layer.
+
+    ``zero_last`` starts the output layer at zero, so that a coupling built from
+    the network starts as the identity map, which keeps deep stacks of flow
+    layers well behaved at initialisation.
+    """
+    if layers < 1 or hidden < 1:
+        raise ValueError(
+            f"need layers >= 1 and hidden >= 1, got {layers}, {hidden}"
+        )
+    modules, width = [], dim_in
+    for _ in range(layers):
+        modules += [nn.Linear(width, hidden), activation()]
+        if dropout:
+            modules.append(nn.Dropout(dropout))
+        width = hidden
+    last = nn.Linear(width, dim_out)
+    if zero_last:
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+    return nn.Sequential(*modules, last)
 
 
 class MaskedLinear(nn.Linear):

@@ -21,6 +21,7 @@ from lecturecode.gan import (
     mode_coverage,
     mode_shares,
     non_saturating_generator_loss,
+    r1_penalty,
     saturating_generator_loss,
     train_gans,
     value_function,
@@ -268,6 +269,37 @@ def test_training_records_history_and_moves_the_generator():
     assert not torch.equal(before, gan.generator.net[0].weight)
 
 
+def test_r1_is_half_the_squared_slope_on_the_data():
+    # A linear discriminator l(x) = w . x has slope w everywhere: R1 = |w|^2 / 2
+    # per group, whatever the data, for each leading (seed) index separately.
+    w = torch.tensor([[3.0, 4.0], [1.0, 0.0]])
+    real = torch.randn(2, 6, 2).requires_grad_()
+    logits = (real * w[:, None]).sum(-1)
+    torch.testing.assert_close(r1_penalty(logits, real), torch.tensor([12.5, 0.5]))
+
+
+def test_r1_trains_and_leaves_a_zero_weight_run_alone():
+    plain = GANConfig(steps=20, **TINY)
+    (a,), _ = train_gans(RING, [7], plain, device="cpu")
+    (b,), _ = train_gans(RING, [7], GANConfig(steps=20, r1=0.0, **TINY), "cpu")
+    (c,), (history,) = train_gans(RING, [7], GANConfig(steps=20, r1=1.0, **TINY))
+    assert all(map(torch.equal, a.parameters(), b.parameters()))
+    assert not all(map(torch.equal, a.parameters(), c.parameters()))
+    assert all(math.isfinite(v) for v in history.discriminator_loss)
+
+
+def test_data_scale_is_the_unit_of_both_networks():
+    # Same weights, unit s: the generator writes s times as far, and the
+    # discriminator judges s x as the unit-scale one judges x.
+    torch.manual_seed(0)
+    unit = GANConfig(**TINY).build()
+    torch.manual_seed(0)
+    scaled = GANConfig(data_scale=2.5, **TINY).build()
+    z, x = torch.randn(7, 2), torch.randn(7, 2)
+    torch.testing.assert_close(scaled.generator(z), 2.5 * unit.generator(z))
+    torch.testing.assert_close(scaled.logits(2.5 * x), unit.logits(x))
+
+
 # Bad inputs ----------------------------------------------------------------------
 
 
@@ -278,6 +310,8 @@ def test_training_records_history_and_moves_the_generator():
         (dict(pack=0), "pack must be a positive integer"),
         (dict(steps=2.5), "steps must be a positive integer"),
         (dict(lr=0.0), "lr must be positive"),
+        (dict(r1=-1.0), "r1 must be >= 0"),
+        (dict(data_scale=0.0), "data_scale must be positive"),
     ],
 )
 def test_bad_configs_raise(kwargs, message):

@@ -2,17 +2,21 @@
 seeds, and the mode-hopping count of a training history."""
 
 import pytest
+import torch
 
 from lecturecode.experiments.gan import (
+    DATASETS,
     GENERATORS,
+    GRID_RECIPE,
     RUNS,
-    GANResult,
     dominant_modes,
     gan_config,
     mode_changes,
     model_name,
+    rms_coordinate,
     summarize,
 )
+from lecturecode.records import ModelResult
 
 
 def history(counts):
@@ -32,17 +36,18 @@ def test_mode_changes_are_the_steps_where_the_dominant_mode_moves():
 
 
 def result(model, modes, quality, seed=0):
-    return GANResult(
+    """A GAN run as the experiments record it: no likelihood, measures in extra."""
+    return ModelResult(
         model=model,
         dataset="ring",
-        seed=seed,
-        modes_covered=modes,
-        modes_total=8,
-        high_quality=quality,
+        test_nll=None,
+        bits_per_dim=None,
         parameters=1,
         train_seconds=0.0,
         device="cpu",
+        seed=seed,
         scale="smoke",
+        extra=dict(modes_covered=modes, modes_total=8, high_quality=quality),
     )
 
 
@@ -60,7 +65,7 @@ def test_summary_gives_median_range_mean_and_sd_over_seeds():
 
 
 def test_configs_differ_only_where_the_recipe_says():
-    plain, packed, other = (gan_config(p, g) for _, p, g in RUNS[:3])
+    plain, packed, other = (gan_config(p, g) for _, p, g, _ in RUNS[:3])
     assert (plain.z_dim, plain.generator_layers) == GENERATORS[RUNS[0][2]]
     assert (other.z_dim, other.generator_layers) == GENERATORS[RUNS[2][2]]
     # PacGAN judges groups, but sees as many samples per step as the plain GAN.
@@ -69,3 +74,24 @@ def test_configs_differ_only_where_the_recipe_says():
     assert model_name(4, "x") == "PacGAN4 (x)"
     with pytest.raises(ValueError, match="generator must be one of"):
         gan_config(1, "3-d noise")
+
+
+def test_the_grid_recipe_standardizes_penalizes_and_trains_longer():
+    grid = DATASETS["grid"]()
+    sample = grid.sample(200_000, torch.Generator().manual_seed(0))
+    expected = sample.pow(2).mean().sqrt().item()
+    assert rms_coordinate(grid) == pytest.approx(expected, rel=1e-2)
+    plain = gan_config(1, RUNS[-1][2])
+    recipe = gan_config(1, RUNS[-1][2], grid_recipe=True)
+    assert plain.data_scale == 1.0 and recipe.data_scale == rms_coordinate(grid)
+    assert plain.r1 == 0 and recipe.r1 == GRID_RECIPE["r1"] > 0
+    assert recipe.steps == GRID_RECIPE["steps_factor"] * plain.steps
+    assert recipe.steps // recipe.record_every == plain.steps // plain.record_every
+    changed = {"data_scale", "r1", "r1_every", "steps", "record_every"}
+    assert differing_fields(recipe, plain) == changed
+    assert model_name(1, "x", True) == "GAN (x, grid recipe)"
+
+
+def differing_fields(a, b) -> set:
+    """The names of the fields where two configs differ."""
+    return {k for k, v in vars(a).items() if vars(b)[k] != v}

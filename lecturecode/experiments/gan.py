@@ -1,18 +1,20 @@
 """Experiments of the chapter "GANs: likelihood-free learning and its three
 troubles" (lecture 18.1.1): GANs with and without packing on the ring and the grid
-of Gaussians across seeds, the generator's gradient as the discriminator trains,
-and a flow fitted to the same ring.
+of Gaussians across seeds (on the grid also with the book's grid recipe), the
+generator's gradient as the discriminator trains, and a flow fitted to the same
+ring.
 
-GANs have no likelihood, so a GAN run is reported as a :class:`GANResult` (modes
-covered, share of high-quality samples) instead of a ``ModelResult``; the flow,
-which has one, gets a ``ModelResult`` with its mode coverage in ``extra``. Sizes
-come from ``by_scale``: the chapter runs these at the reader's scale, the GPU job
-under ``LECTURE_SCALE=full``.
+Every run is reported as a ``ModelResult``. A GAN has no likelihood, so its
+``test_nll`` is ``None`` and what it is measured by, the modes it covers of how
+many and its share of high-quality samples, is in ``extra``
+(``modes_covered``, ``modes_total``, ``high_quality``), as is the flow's mode
+coverage beside its test NLL. Sizes come from ``by_scale``: the chapter runs these
+at the reader's scale, the GPU job under ``LECTURE_SCALE=full``.
 """
 
 import statistics
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 
 import matplotlib.pyplot as plt
 import torch
@@ -45,73 +47,91 @@ PACK = 4  # PacGAN4, the packing degree with the best grid numbers in PacGAN
 # Metz et al.'s (2017, appendix A), and one with 2-d noise and a layer more.
 GENERATORS = {"256-d noise, 2 layers": (256, 2), "2-d noise, 3 layers": (2, 3)}
 METZ = "256-d noise, 2 layers"
+# The book's grid recipe, chosen on seeds 100-104 (not the reported ones): both
+# networks in units of the grid's root-mean-square coordinate, Mescheder et al.'s
+# R1 penalty with weight gamma, applied lazily every few steps (Karras et al.,
+# 2020), and this many times the steps.
+GRID_RECIPE = dict(r1=1.0, r1_every=4, steps_factor=3)
 
 
-@dataclass
-class GANResult:
-    """One trained GAN on one data set, measured on ``EVAL_SAMPLES`` samples. It
-    has the fields of a ``ModelResult``, with no test NLL (a GAN has none)."""
-
-    model: str
-    dataset: str
-    seed: int
-    modes_covered: int
-    modes_total: int
-    high_quality: float
-    parameters: int
-    train_seconds: float
-    device: str
-    scale: str
-    test_nll: None = None
-    bits_per_dim: None = None
-    extra: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+def rms_coordinate(density) -> float:
+    """``sqrt(E x_i^2)`` for a centred mixture of isotropic Gaussians: the mean
+    squared coordinate of its centres plus ``std^2``."""
+    return (density.centers.pow(2).mean() + density.std**2).sqrt().item()
 
 
-def gan_config(pack: int = 1, generator: str = METZ, **overrides) -> GANConfig:
+def gan_config(
+    pack: int = 1, generator: str = METZ, grid_recipe: bool = False, **overrides
+) -> GANConfig:
     """The architecture and optimizer shared by every GAN run, at the current
     scale. ``generator`` names one of ``GENERATORS``: its noise dimension and
     number of hidden ReLU layers. The discriminator has four hidden LeakyReLU
     layers; ``pack`` groups its input (PacGAN) with the same number of samples
-    per step, so every run sees the same data."""
+    per step, so every run sees the same data.
+
+    ``grid_recipe`` adds the book's recipe for the grid (``GRID_RECIPE``): both
+    networks work in units ``s`` of the grid's root-mean-square coordinate (they
+    read ``x / s`` and write ``s`` times their output), the discriminator pays
+    the R1 penalty, and training takes more steps."""
     if generator not in GENERATORS:
         raise ValueError(
             f"generator must be one of {list(GENERATORS)}, got {generator!r}"
         )
     z_dim, layers = GENERATORS[generator]
     samples = by_scale(smoke=128, quick=256, full=512)
+    steps = by_scale(smoke=300, quick=3000, full=6000)
+    record_every = by_scale(smoke=50, quick=100, full=200)
+    factor = GRID_RECIPE["steps_factor"]  # as many records, further apart
+    recipe = (
+        dict(
+            data_scale=rms_coordinate(DATASETS["grid"]()),
+            r1=GRID_RECIPE["r1"],
+            r1_every=GRID_RECIPE["r1_every"],
+            steps=factor * steps,
+            record_every=factor * record_every,
+        )
+        if grid_recipe
+        else {}
+    )
     config = GANConfig(
         pack=pack,
         z_dim=z_dim,
         hidden=by_scale(smoke=32, quick=64, full=128),
         generator_layers=layers,
         discriminator_layers=4,
-        steps=by_scale(smoke=300, quick=3000, full=6000),
+        steps=steps,
         batch_size=samples // pack,
         lr=1e-3,
-        record_every=by_scale(smoke=50, quick=100, full=200),
+        record_every=record_every,
         eval_samples=EVAL_SAMPLES,
     )
-    return replace(config, **overrides)
+    return replace(config, **{**recipe, **overrides})
 
 
-def model_name(pack: int, generator: str) -> str:
-    return ("GAN" if pack == 1 else f"PacGAN{pack}") + f" ({generator})"
+def model_name(pack: int, generator: str, grid_recipe: bool = False) -> str:
+    name = ("GAN" if pack == 1 else f"PacGAN{pack}") + f" ({generator}"
+    return name + (", grid recipe)" if grid_recipe else ")")
 
 
 def mode_collapse_runs(
-    dataset: str, seeds, pack: int, generator: str, device=None, **overrides
-) -> tuple[list[GANResult], list]:
-    """Train one GAN per seed on ``dataset`` ("ring" or "grid") and measure each
-    on fresh samples. Returns the results and the trained GANs."""
+    dataset: str,
+    seeds,
+    pack: int,
+    generator: str,
+    device=None,
+    grid_recipe: bool = False,
+    **overrides,
+) -> tuple[list[ModelResult], list]:
+    """Train one GAN per seed on ``dataset`` ("ring" or "grid"), with the grid
+    recipe when ``grid_recipe`` (see ``gan_config``), and measure each on
+    fresh samples. Returns the results (the measures in ``extra``) and the
+    trained GANs."""
     if dataset not in DATASETS:
         raise ValueError(
             f"dataset must be one of {list(DATASETS)}, got {dataset!r}"
         )
     density = DATASETS[dataset]()
-    config = gan_config(pack, generator, **overrides)
+    config = gan_config(pack, generator, grid_recipe, **overrides)
     device = torch.device(device or default_device())
     gans, histories = _train_gans(density, seeds, config, device)
     results = []
@@ -121,18 +141,20 @@ def mode_collapse_runs(
         )
         coverage = mode_coverage(samples, density.centers, density.std)
         results.append(
-            GANResult(
-                model=model_name(pack, generator),
+            ModelResult(
+                model=model_name(pack, generator, grid_recipe),
                 dataset=dataset,
-                seed=seed,
-                modes_covered=coverage.modes_covered,
-                modes_total=len(density.centers),
-                high_quality=coverage.high_quality,
+                test_nll=None,  # a GAN has no likelihood
+                bits_per_dim=None,
                 parameters=count_parameters(gan),
                 train_seconds=history.seconds,
                 device=str(device),
+                seed=seed,
                 scale=current_scale(),
                 extra=dict(
+                    modes_covered=coverage.modes_covered,
+                    modes_total=len(density.centers),
+                    high_quality=coverage.high_quality,
                     counts=coverage.counts,
                     shares=mode_shares(samples, density.centers),
                     steps=config.steps,
@@ -144,18 +166,19 @@ def mode_collapse_runs(
     return results, gans
 
 
-def summarize(results: list[GANResult]) -> dict:
+def summarize(results: list[ModelResult]) -> dict:
     """Median, range, mean and standard deviation over seeds of modes covered
-    and high-quality share (in %), per (model, dataset)."""
+    and high-quality share (in %), per (model, dataset), from the runs'
+    ``extra``."""
     groups = {}
     for r in results:
-        groups.setdefault((r.model, r.dataset), []).append(r)
+        groups.setdefault((r.model, r.dataset), []).append(r.extra)
     summary = {}
     for key, runs in groups.items():
-        row = dict(seeds=len(runs), modes_total=runs[0].modes_total)
+        row = dict(seeds=len(runs), modes_total=runs[0]["modes_total"])
         for name, values in (
-            ("modes", [r.modes_covered for r in runs]),
-            ("high_quality", [100 * r.high_quality for r in runs]),
+            ("modes", [r["modes_covered"] for r in runs]),
+            ("high_quality", [100 * r["high_quality"] for r in runs]),
         ):
             row[name] = statistics.mean(values)
             row[f"{name}_std"] = statistics.stdev(values) if len(runs) > 1 else 0.0
@@ -193,12 +216,14 @@ def seeds() -> list[int]:
     return list(range(by_scale(smoke=2, quick=5, full=5)))
 
 
-# (data set, pack, generator) of every mode-collapse run, in the chapter's order
+# (data set, pack, generator, grid recipe) of every mode-collapse run, in the
+# chapter's order
 RUNS = [
-    ("ring", 1, METZ),
-    ("ring", PACK, METZ),
-    ("ring", 1, "2-d noise, 3 layers"),
-    ("grid", 1, "2-d noise, 3 layers"),
+    ("ring", 1, METZ, False),
+    ("ring", PACK, METZ, False),
+    ("ring", 1, "2-d noise, 3 layers", False),
+    ("grid", 1, "2-d noise, 3 layers", False),
+    ("grid", 1, "2-d noise, 3 layers", True),
 ]
 
 
@@ -284,9 +309,16 @@ def run_all(device=None, seed: int = 0) -> dict:
     (seeds ``seed + seeds()``), the gradient study on the first trained ring GAN,
     and the flow on the ring."""
     runs, gradients = {}, {}
-    for dataset, pack, generator in RUNS:
-        runs[(model_name(pack, generator), dataset)] = mode_collapse_runs(
-            dataset, [seed + s for s in seeds()], pack, generator, device
+    for dataset, pack, generator, grid_recipe in RUNS:
+        runs[(model_name(pack, generator, grid_recipe), dataset)] = (
+            mode_collapse_runs(
+                dataset,
+                [seed + s for s in seeds()],
+                pack,
+                generator,
+                device,
+                grid_recipe,
+            )
         )
     trained = runs[(model_name(*RUNS[0][1:]), "ring")][1][0]
     for key, gan in (("untrained", gan_config().build()), ("trained", trained)):
@@ -311,7 +343,7 @@ def full_scale_job(context) -> list:
     plt.close(fig)
     generator_size = count_parameters(gan_config().build().generator)
     gradients = [
-        dict(
+        ModelResult(
             model=f"gradient study, {key} generator",
             dataset="ring",
             test_nll=None,
@@ -351,8 +383,8 @@ def plot_runs(runs: dict, n: int = EVAL_SAMPLES, seed: int = 0):
                 gans[0].sample(n, generator),
                 lim,
                 f"{model}, seed {results[0].seed}:\n"
-                f"{results[0].modes_covered} modes, "
-                f"{100 * results[0].high_quality:.0f}% HQ",
+                f"{results[0].extra['modes_covered']} modes, "
+                f"{100 * results[0].extra['high_quality']:.0f}% HQ",
                 f"C{col}",
             )
         for ax in axes[row, 1 + len(models) :]:
