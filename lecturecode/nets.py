@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .runtime import check_positive_int
+
 
 def leaky_relu() -> nn.Module:
     """The flows' activation: a LeakyReLU of slope 0.01."""
@@ -32,10 +34,8 @@ def mlp(
     the network starts as the identity map, which keeps deep stacks of flow
     layers well behaved at initialisation.
     """
-    if layers < 1 or hidden < 1:
-        raise ValueError(
-            f"need layers >= 1 and hidden >= 1, got {layers}, {hidden}"
-        )
+    check_positive_int(layers, "layers")
+    check_positive_int(hidden, "hidden")
     modules, width = [], dim_in
     for _ in range(layers):
         modules += [nn.Linear(width, hidden), activation()]

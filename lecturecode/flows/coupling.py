@@ -22,6 +22,7 @@ variational dequantizer is such a flow, conditioned on the image.
 import torch
 from torch import nn
 
+from ..nets import mlp
 from ..runtime import check_positive_int
 from .base import Compose, Flow
 from .elementwise import DiagonalScaling
@@ -54,29 +55,6 @@ def checkerboard_mask(height: int, width: int, parity: int = 0) -> torch.Tensor:
     rows = torch.arange(height).unsqueeze(1)
     cols = torch.arange(width).unsqueeze(0)
     return ((rows + cols) % 2 == parity).flatten().to(torch.get_default_dtype())
-
-
-def mlp(
-    dim_in: int, dim_out: int, hidden: int, layers: int, dropout: float = 0.0
-) -> nn.Sequential:
-    """A fully connected network with ``layers`` hidden layers of width ``hidden``
-    (and dropout after each, a regularizer for small data sets).
-
-    The last layer starts at zero, so a coupling built from it starts as the
-    identity map, which keeps deep stacks well behaved at initialisation.
-    """
-    check_positive_int(layers, "layers")
-    check_positive_int(hidden, "hidden")
-    modules, width = [], dim_in
-    for _ in range(layers):
-        modules += [nn.Linear(width, hidden), nn.LeakyReLU(0.01)]
-        if dropout:
-            modules.append(nn.Dropout(dropout))
-        width = hidden
-    last = nn.Linear(width, dim_out)
-    nn.init.zeros_(last.weight)
-    nn.init.zeros_(last.bias)
-    return nn.Sequential(*modules, last)
 
 
 def _conditioner_input(layer, x_kept, context):
@@ -120,7 +98,8 @@ class AdditiveCoupling(Flow):
         self.context_dim = context_dim
         self.register_buffer("mask", mask)
         inputs = self.dim + context_dim
-        self.t_theta = mlp(inputs, self.dim, hidden, layers, dropout)
+        self.t_theta = mlp(inputs, self.dim, hidden, layers, dropout,
+                           zero_last=True)
 
     def _shift(self, x_kept, context=None):
         x_kept = _conditioner_input(self, x_kept, context)
@@ -166,8 +145,10 @@ class AffineCoupling(Flow):
         self.context_dim = context_dim
         self.register_buffer("mask", mask)
         inputs = self.dim + context_dim
-        self.s_theta_net = mlp(inputs, self.dim, hidden, layers, dropout)
-        self.t_theta_net = mlp(inputs, self.dim, hidden, layers, dropout)
+        self.s_theta_net = mlp(inputs, self.dim, hidden, layers, dropout,
+                               zero_last=True)
+        self.t_theta_net = mlp(inputs, self.dim, hidden, layers, dropout,
+                               zero_last=True)
         self.s_scale = nn.Parameter(torch.full((self.dim,), float(s_max)))
 
     def s_theta(self, x_kept, context=None):

@@ -21,9 +21,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..nets import mlp
 from ..runtime import check_batch
 from .base import Flow, FlowModel, standard_normal_log_prob
-from .coupling import AffineCoupling, half_mask, mlp
+from .coupling import AffineCoupling, half_mask
 
 
 class LogitTransform(Flow):
@@ -87,7 +88,7 @@ class VariationalDequantizer(nn.Module):
             AffineCoupling(half_mask(dim, k % 2 == 0), hidden, context_dim=dim)
             for k in range(couplings)
         )
-        self.elementwise = mlp(dim, 2 * dim, hidden, 2)
+        self.elementwise = mlp(dim, 2 * dim, hidden, 2, zero_last=True)
 
     def noise_to_cube(self, e, x):
         """``u`` in the unit cube and ``log |det du/de|``, given the data ``x``."""
