@@ -27,8 +27,9 @@ from .runtime import default_device, seed_everything
 from .scale import check_scale, using_scale
 
 
-def git_revision() -> str:
-    """The checkout's commit, with ``-dirty`` when it has uncommitted changes."""
+def git_revision(out: Path | None = None) -> str:
+    """The checkout's commit, with ``-dirty`` when it has uncommitted changes
+    outside ``out`` (a run's own results folder, which the run itself writes)."""
     try:
 
         def git(*args):
@@ -37,10 +38,21 @@ def git_revision() -> str:
             ).stdout.strip()
 
         return git("rev-parse", "HEAD") + (
-            "-dirty" if git("status", "--porcelain", "--untracked-files=no") else ""
+            "-dirty" if git("status", "--porcelain", "--untracked-files=no",
+                            "--", ".", *outside(out)) else ""
         )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def outside(out: Path | None) -> list[str]:
+    """The git pathspec that leaves out ``out`` when it lies in the checkout."""
+    if out is None:
+        return []
+    try:
+        return [f":(exclude){Path(out).resolve().relative_to(ROOT).as_posix()}"]
+    except ValueError:
+        return []
 
 
 def run_jobs(
@@ -82,7 +94,7 @@ def run_jobs(
             if device.type == "cuda"
             else "cpu",
             "seed": seed,
-            "git_revision": git_revision(),
+            "git_revision": git_revision(out),
             "lecturecode_version": __version__,
             "finished": datetime.datetime.now(datetime.UTC).isoformat(
                 timespec="seconds"

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import torch
 from tqdm import tqdm
 
+from .runtime import check_positive_int
+
 
 @dataclass
 class FitResult:
@@ -81,8 +83,7 @@ def fit(
     end. A progress bar shows when ``progress`` is true (a job passes its
     context's ``progress``).
     """
-    if steps < 1:
-        raise ValueError(f"steps must be positive, got {steps}")
+    check_positive_int(steps, "steps")
     if len(train) == 0:
         raise ValueError("train is empty")
     eval_every = eval_every or max(1, steps // 25)

@@ -471,7 +471,7 @@ def test_over_seeds_gives_mean_and_sample_sd():
 
 
 def test_run_2d_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="seeds must be positive"):
+    with pytest.raises(ValueError, match="seeds must be a positive integer"):
         run_2d(steps=1, n_train=10, seeds=0)
     with pytest.raises(ValueError, match="no such 2-D data sets"):
         run_2d(steps=1, n_train=10, datasets=("two moons", "spiral"))

@@ -110,7 +110,7 @@ def test_fit_restores_the_best_validation_step():
 
 
 def test_fit_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="steps must be positive"):
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
         fit(FlowModel(LinearFlow(2)), gaussian_data(10, 0), steps=0)
 
 

@@ -119,3 +119,21 @@ def test_every_job_runs_at_smoke_scale(tmp_path):
         assert entry["records"], f"{name} returned no records"
         for figure in entry["figures"]:
             assert (tmp_path / figure).exists()
+
+
+def test_a_run_s_own_results_do_not_make_the_checkout_dirty(tmp_path, monkeypatch):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "out").mkdir()
+    for name in ("model.py", "out/results.json"):
+        (tmp_path / name).write_text("0")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "start")
+    monkeypatch.setattr(jobs, "ROOT", tmp_path)
+    (tmp_path / "out/results.json").write_text("1")  # what a run writes
+    assert not jobs.git_revision(tmp_path / "out").endswith("-dirty")
+    assert jobs.git_revision().endswith("-dirty")
+    (tmp_path / "model.py").write_text("1")  # a change to the code
+    assert jobs.git_revision(tmp_path / "out").endswith("-dirty")

@@ -13,6 +13,7 @@ from .toy2d import (
     GridOfGaussians,
     RingOfGaussians,
     TwoMoons,
+    draw_splits,
     monte_carlo_entropy,
     toy_splits,
 )
@@ -36,5 +37,6 @@ __all__ = [
     "load_python_docs",
     "monte_carlo_entropy",
     "tinted_digits",
+    "draw_splits",
     "toy_splits",
 ]

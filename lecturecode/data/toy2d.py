@@ -170,6 +170,14 @@ def monte_carlo_entropy(
 RING_STD = 0.1
 
 
+def draw_splits(density, n_train: int, n_val: int = 2000, n_test: int = 5000,
+                generator=None) -> dict:
+    """``{"train", "val", "test"}`` samples of ``density``, drawn in that order
+    from ``generator``."""
+    return {name: density.sample(n, generator)
+            for name, n in (("train", n_train), ("val", n_val), ("test", n_test))}
+
+
 def toy_splits(
     n_train: int, n_val: int = 2000, n_test: int = 5000, seed: int = 0
 ) -> dict:
@@ -177,12 +185,8 @@ def toy_splits(
     checkerboard: ``{name: {"density", "train", "val", "test"}}``, the three
     splits of each drawn in that order from one generator seeded with ``seed``."""
     generator = torch.Generator().manual_seed(seed)
-    splits = {}
-    for density in (TwoMoons(), RingOfGaussians(std=RING_STD), Checkerboard()):
-        train, val, test = (
-            density.sample(n, generator) for n in (n_train, n_val, n_test)
-        )
-        splits[density.name] = dict(
-            density=density, train=train, val=val, test=test
-        )
-    return splits
+    densities = (TwoMoons(), RingOfGaussians(std=RING_STD), Checkerboard())
+    return {
+        d.name: dict(density=d, **draw_splits(d, n_train, n_val, n_test, generator))
+        for d in densities
+    }

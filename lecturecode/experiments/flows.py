@@ -28,7 +28,7 @@ from ..flows import (
     coupling_flow,
 )
 from ..plotting import image_grid, plot_density, plot_samples
-from ..runtime import count_parameters, perturb_parameters
+from ..runtime import check_positive_int, count_parameters, perturb_parameters
 from ..scale import by_scale, current_scale
 from ..train import FitResult, bits_per_dim, fit
 from .base import ModelResult, evaluate, register
@@ -268,8 +268,7 @@ def run_2d(
     points, is in ``extra`` where the density is known), the models fitted with
     the first seed keyed by ``(dataset, model)``, and the data.
     """
-    if seeds < 1:
-        raise ValueError(f"seeds must be positive, got {seeds}")
+    check_positive_int(seeds, "seeds")
     data = toy_splits(n_train)
     unknown = set(datasets) - set(data)
     if unknown:

@@ -19,7 +19,7 @@ from dataclasses import asdict, replace
 import matplotlib.pyplot as plt
 import torch
 
-from ..data import GridOfGaussians, RingOfGaussians
+from ..data import GridOfGaussians, RingOfGaussians, draw_splits
 from ..flows import FlowModel, coupling_flow
 from ..gan import (
     GANConfig,
@@ -260,7 +260,7 @@ def flow_on_ring(seed: int = 0, device=None) -> ModelResult:
     ring = DATASETS["ring"]()
     generator = torch.Generator().manual_seed(seed)
     n_train = by_scale(smoke=5000, quick=20000, full=50000)
-    train, val, test = (ring.sample(n, generator) for n in (n_train, 2000, 5000))
+    splits = draw_splits(ring, n_train, generator=generator)
     device = torch.device(device or default_device())
     size = by_scale(
         smoke=dict(couplings=6, hidden=32),
@@ -274,8 +274,8 @@ def flow_on_ring(seed: int = 0, device=None) -> ModelResult:
     steps = by_scale(smoke=400, quick=3000, full=5000)
     fit_result = fit(
         model,
-        train.to(device),
-        val=val.to(device),
+        splits["train"].to(device),
+        val=splits["val"].to(device),
         steps=steps,
         batch_size=256,
         lr=3e-3,
@@ -283,6 +283,7 @@ def flow_on_ring(seed: int = 0, device=None) -> ModelResult:
     )
     samples = model.sample(EVAL_SAMPLES, generator).cpu()
     coverage = mode_coverage(samples, ring.centers, ring.std)
+    test = splits["test"]
     entropy = -ring.log_prob(test.double()).mean().item()
     return evaluate(
         model,
