@@ -12,6 +12,7 @@ from scipy import stats
 from lecturecode.density2d import density_grid, grid_mass
 from lecturecode.experiments.digits import independent_pixels
 from lecturecode.experiments.flows import (
+    SPLINE,
     flow_families_2d,
     matched_width,
     over_seeds,
@@ -670,3 +671,21 @@ def test_bad_spline_sizes_raise_value_error():
         spline_flow(4, 2, bound=0.0)
     with pytest.raises(ValueError, match="zeros and ones"):
         SplineCoupling(torch.tensor([0.5, 1.0]))
+
+
+def test_the_spline_flow_joins_the_2d_families_on_request():
+    assert SPLINE not in flow_families_2d(couplings=4, hidden=32, layers=2, lr=1e-3)
+    sizes = dict(couplings=3, bins=4, bound=2.5, hidden=8)
+    families = flow_families_2d(4, 32, 2, 1e-3, clip_grad_norm=1.0, spline=sizes)
+    factory, fit_options = families[SPLINE]
+    flow = factory()
+    assert [type(layer) for layer in flow.layers] == [SplineCoupling] * 3
+    assert {(layer.bins, layer.bound) for layer in flow.layers} == {(4, 2.5)}
+    assert fit_options == families["RealNVP (affine)"][1]
+    results, fitted, _ = run_2d(
+        steps=3, n_train=300, seeds=2, models=[SPLINE], spline=sizes,
+        datasets=("checkerboard",), entropy_samples=2000,
+    )
+    assert [(r.model, r.seed) for r in results] == [(SPLINE, 0), (SPLINE, 1)]
+    assert all(math.isfinite(r.extra["gap"]) for r in results)
+    assert list(fitted) == [("checkerboard", SPLINE)]

@@ -103,6 +103,11 @@ class Bin(NamedTuple):
     delta_k: torch.Tensor
     delta_k1: torch.Tensor  # delta_{k+1}
 
+    @property
+    def s_k(self) -> torch.Tensor:
+        """The bin's mean slope ``h_k / w_k``."""
+        return self.h_k / self.w_k
+
 
 def _bin_of(values: torch.Tensor, edges: torch.Tensor, knots: Knots) -> Bin:
     """The bin of each value, with ``edges`` (``knots.x`` going forwards,
@@ -158,17 +163,13 @@ def rational_quadratic_spline(values, knots: Knots, inverse: bool = False):
     clamped = torch.minimum(torch.maximum(values, -bound), bound)
     if inverse:
         b = _bin_of(clamped, knots.y, knots)
-        s_k = b.h_k / b.w_k
-        xi = rq_inverse(clamped - b.y_k, b.h_k, s_k, b.delta_k, b.delta_k1)
+        xi = rq_inverse(clamped - b.y_k, b.h_k, b.s_k, b.delta_k, b.delta_k1)
         xi = xi.clamp(0, 1)
-        out = b.x_k + xi * b.w_k
     else:
         b = _bin_of(clamped, knots.x, knots)
-        s_k = b.h_k / b.w_k
         xi = ((clamped - b.x_k) / b.w_k).clamp(0, 1)
-    rise, log_slope = rq_forward(xi, b.h_k, s_k, b.delta_k, b.delta_k1)
-    if not inverse:
-        out = b.y_k + rise
+    rise, log_slope = rq_forward(xi, b.h_k, b.s_k, b.delta_k, b.delta_k1)
+    out = b.x_k + xi * b.w_k if inverse else b.y_k + rise
     return (
         torch.where(inside, out, values),
         torch.where(inside, log_slope, torch.zeros_like(log_slope)),
