@@ -250,7 +250,7 @@ def spline_flow(
     *,
     bins: int = 8,
     bound: float = 3.0,
-    hidden: int = 32,
+    hidden: int = 64,
     layers: int = 2,
     dropout: float = 0.0,
 ) -> Compose:
@@ -262,7 +262,12 @@ def spline_flow(
     return Compose(
         *[
             SplineCoupling(
-                masks[k % 2], bins, bound, hidden, layers, dropout=dropout
+                masks[k % 2],
+                bins=bins,
+                bound=bound,
+                hidden=hidden,
+                layers=layers,
+                dropout=dropout,
             )
             for k in range(couplings)
         ]
