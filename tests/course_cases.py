@@ -45,6 +45,14 @@ WRONG = {
         "logit_log_det = lambda w, k, a: -solution_logit_log_det(w, k, a)",
         "sign is flipped",
     ),
+    "ex-spline-log-derivative": (
+        "from lecturecode.exercises.spline_flows import "
+        "solution_bin_log_derivative as right\n"
+        "bin_log_derivative = lambda xi, s, d0, d1: right(xi, s, d0, d1).exp()",
+        "take its log",
+    ),
+    "ex-spline-inverse": ("bin_inverse = lambda rise, h, s, d0, d1: rise / h",
+                          "only a linear bin"),
     "ex-fvsbn-log-prob": (
         "from lecturecode.exercises.chain_rule import solution_fvsbn_log_prob\n"
         "fvsbn_log_prob = lambda t, b, x: solution_fvsbn_log_prob(t, b, x) + 0.1",

@@ -12,6 +12,7 @@ from scipy import stats
 from lecturecode.density2d import density_grid, grid_mass
 from lecturecode.experiments.digits import independent_pixels
 from lecturecode.experiments.flows import (
+    SPLINE,
     flow_families_2d,
     matched_width,
     over_seeds,
@@ -26,16 +27,21 @@ from lecturecode.flows import (
     DiagonalScaling,
     ElementwiseFlow,
     FlowModel,
+    Knots,
     LinearFlow,
     LogitTransform,
     LULinear,
     Permutation,
+    SplineCoupling,
     VariationalDequantizer,
     autograd_log_abs_det,
     checkerboard_mask,
     coupling_flow,
     flow_jacobian,
     half_mask,
+    knots_from,
+    rational_quadratic_spline,
+    spline_flow,
 )
 from lecturecode.records import ModelResult
 from lecturecode.runtime import count_parameters, perturb_parameters
@@ -76,6 +82,11 @@ LAYERS = {
     ),
     "diagonal scaling": lambda: DiagonalScaling(D),
     "ActNorm, started": lambda: started(ActNorm(D)),
+    "spline coupling": lambda: SplineCoupling(half_mask(D), bins=5, hidden=16),
+    "spline coupling, checkerboard": lambda: SplineCoupling(
+        checkerboard_mask(2, 3, parity=0), bins=4, bound=2.0, hidden=16
+    ),
+    "spline stack": lambda: spline_flow(D, 3, bins=6, hidden=16),
     "permutation": lambda: Permutation.random(D, g(0)),
     "LU linear": lambda: LULinear(D, g(1)),
     "NICE stack": lambda: coupling_flow(D, 4, coupling="additive"),
@@ -480,7 +491,7 @@ def test_run_2d_rejects_bad_arguments():
 # Conditional couplings ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("Layer", [AdditiveCoupling, AffineCoupling])
+@pytest.mark.parametrize("Layer", [AdditiveCoupling, AffineCoupling, SplineCoupling])
 def test_a_conditional_coupling_inverts_given_its_context(Layer):
     layer = generic(Layer(half_mask(D), hidden=8, context_dim=2), seed=21)
     x = torch.randn(16, D, generator=g(22), dtype=F64)
@@ -543,3 +554,138 @@ def test_coupling_flow_puts_an_actnorm_before_each_coupling():
     flow = coupling_flow(D, 3, actnorm=True)
     kinds = [type(layer).__name__ for layer in flow.layers]
     assert kinds == ["ActNorm", "AffineCoupling"] * 3
+
+
+# Rational-quadratic splines (Neural Spline Flows) ---------------------------------
+
+BOUND, BINS = 2.0, 6
+
+
+def one_spline(n, seed=40, spread=1.5):
+    """The knots of one random spline on [-BOUND, BOUND], repeated for n values."""
+    raw = spread * torch.randn(3 * BINS - 1, generator=g(seed), dtype=F64)
+    knots = knots_from(raw[:BINS], raw[BINS : 2 * BINS], raw[2 * BINS :], BOUND)
+    return Knots(*(field.expand(n, BINS + 1) for field in knots))
+
+
+def spline(values, **options):
+    return rational_quadratic_spline(values, one_spline(len(values), **options))
+
+
+def test_spline_knots_span_the_interval_with_unit_slope_at_the_ends():
+    knots = one_spline(1)
+    for positions in (knots.x[0], knots.y[0]):
+        assert positions[0] == -BOUND and positions[-1] == BOUND
+        assert (positions.diff() > 0).all()
+    assert knots.derivative[0, 0] == 1 and knots.derivative[0, -1] == 1
+    assert (knots.derivative > 0).all()
+    assert knots.derivative[0, 1:-1].std() > 0.1  # a generic spline
+
+
+def test_spline_passes_through_its_knots_and_is_monotone():
+    knots = one_spline(BINS + 1)
+    y, _ = rational_quadratic_spline(knots.x[0].clone(), knots)
+    torch.testing.assert_close(y, knots.y[0], atol=1e-12, rtol=0)
+    x = torch.linspace(-3 * BOUND, 3 * BOUND, 20_001, dtype=F64)
+    y, log_slope = spline(x)
+    assert (y.diff() > 0).all()
+    assert torch.isfinite(log_slope).all()
+
+
+def test_spline_is_the_identity_outside_the_interval():
+    x = torch.tensor([-50.0, -BOUND - 1e-9, BOUND + 1e-9, 7.0], dtype=F64)
+    for inverse in (False, True):
+        y, log_slope = rational_quadratic_spline(x, one_spline(4, 41), inverse)
+        assert torch.equal(y, x)
+        assert torch.equal(log_slope, torch.zeros(4, dtype=F64))
+
+
+def test_spline_value_and_slope_are_continuous_at_the_knots():
+    """Just left and just right of every knot, the tails' ends included, the map
+    and its derivative agree (and equal y_k and delta_k)."""
+    knots = one_spline(1)
+    eps = 1e-7
+    x_k = knots.x[0]
+    for side in (-eps, eps):
+        y, log_slope = spline(x_k + side)
+        torch.testing.assert_close(y, knots.y[0], atol=1e-5, rtol=0)
+        torch.testing.assert_close(
+            log_slope.exp(), knots.derivative[0], atol=1e-4, rtol=1e-4
+        )
+
+
+def test_spline_inverse_agrees_with_bisection():
+    y = torch.linspace(-BOUND, BOUND, 501, dtype=F64)
+    x, log_slope = rational_quadratic_spline(y, one_spline(501, 42), inverse=True)
+    low, high = torch.full_like(y, -BOUND), torch.full_like(y, BOUND)
+    for _ in range(80):  # the map is increasing: halve the bracket
+        middle = (low + high) / 2
+        above = spline(middle, seed=42)[0] > y
+        low, high = torch.where(above, low, middle), torch.where(above, middle, high)
+    torch.testing.assert_close(x, (low + high) / 2, atol=1e-10, rtol=0)
+    torch.testing.assert_close(log_slope, spline(x, seed=42)[1])
+
+
+def test_a_bins_log_derivative_matches_a_finite_difference():
+    knots = one_spline(1)
+    x = knots.x[0, 2] + torch.tensor([0.1, 0.5, 0.9], dtype=F64) * (
+        knots.x[0, 3] - knots.x[0, 2]
+    )  # three points of bin 2
+    h = 1e-6
+    difference = (spline(x + h)[0] - spline(x - h)[0]) / (2 * h)
+    torch.testing.assert_close(spline(x)[1], difference.log(), atol=1e-7, rtol=0)
+
+
+def test_a_fresh_spline_coupling_is_the_identity():
+    layer = SplineCoupling(half_mask(D), bins=5).double()
+    x = 2 * torch.randn(32, D, generator=g(43), dtype=F64)
+    z, log_abs_det = layer(x)
+    torch.testing.assert_close(z, x, atol=1e-12, rtol=0)
+    torch.testing.assert_close(log_abs_det, torch.zeros(32, dtype=F64))
+
+
+def test_spline_coupling_keeps_its_kept_half_and_has_the_coupling_jacobian():
+    layer = generic(SplineCoupling(half_mask(D), bins=5, hidden=16), seed=44)
+    x = torch.randn(D, generator=g(45), dtype=F64)
+    J = flow_jacobian(layer, x)
+    h = D // 2
+    torch.testing.assert_close(J[:h, :h], torch.eye(h, dtype=F64))
+    assert torch.equal(J[:h, h:], torch.zeros(h, D - h, dtype=F64))
+    assert torch.equal(J[h:, h:], torch.diag(torch.diagonal(J)[h:]))
+    assert J[h:, :h].abs().min() > 0  # the knots depend on x_A
+
+
+def test_bad_spline_sizes_raise_value_error():
+    raw = torch.zeros(4)
+    with pytest.raises(ValueError, match="K widths, K heights and K - 1"):
+        knots_from(raw, raw, raw, 1.0)
+    with pytest.raises(ValueError, match="at least 2 bins"):
+        SplineCoupling(half_mask(4), bins=1)
+    with pytest.raises(ValueError, match="bins must be a positive integer"):
+        SplineCoupling(half_mask(4), bins=2.5)
+    with pytest.raises(ValueError, match="min_bin must lie in"):
+        SplineCoupling(half_mask(4), bins=8, min_bin=0.2)
+    with pytest.raises(ValueError, match="min_derivative must lie in"):
+        knots_from(raw, raw, raw[:3], 1.0, min_derivative=0.0)
+    with pytest.raises(ValueError, match="bound must be positive"):
+        spline_flow(4, 2, bound=0.0)
+    with pytest.raises(ValueError, match="zeros and ones"):
+        SplineCoupling(torch.tensor([0.5, 1.0]))
+
+
+def test_the_spline_flow_joins_the_2d_families_on_request():
+    assert SPLINE not in flow_families_2d(couplings=4, hidden=32, layers=2, lr=1e-3)
+    sizes = dict(couplings=3, bins=4, bound=2.5, hidden=8)
+    families = flow_families_2d(4, 32, 2, 1e-3, clip_grad_norm=1.0, spline=sizes)
+    factory, fit_options = families[SPLINE]
+    flow = factory()
+    assert [type(layer) for layer in flow.layers] == [SplineCoupling] * 3
+    assert {(layer.bins, layer.bound) for layer in flow.layers} == {(4, 2.5)}
+    assert fit_options == families["RealNVP (affine)"][1]
+    results, fitted, _ = run_2d(
+        steps=3, n_train=300, seeds=2, models=[SPLINE], spline=sizes,
+        datasets=("checkerboard",), entropy_samples=2000,
+    )
+    assert [(r.model, r.seed) for r in results] == [(SPLINE, 0), (SPLINE, 1)]
+    assert all(math.isfinite(r.extra["gap"]) for r in results)
+    assert list(fitted) == [("checkerboard", SPLINE)]

@@ -26,6 +26,7 @@ from ..flows import (
     LinearFlow,
     VariationalDequantizer,
     coupling_flow,
+    spline_flow,
 )
 from ..plotting import image_grid, plot_density, plot_samples
 from ..runtime import check_positive_int, count_parameters, perturb_parameters
@@ -195,11 +196,15 @@ def flow_families_2d(
     lr: float,
     s_max: float = 1.0,
     clip_grad_norm: float | None = None,
+    spline: dict | None = None,
 ) -> dict:
     """Model name -> (factory of a fresh 2-D flow, keyword arguments of ``fit``),
     from the first chapter's families (with its learning rates) to the coupling
     flows, which train with ``lr`` and ``clip_grad_norm``. NICE gets the hidden
-    width that gives it as many parameters as RealNVP."""
+    width that gives it as many parameters as RealNVP. With ``spline``, the
+    keyword arguments of :func:`~lecturecode.flows.spline_flow` (``couplings``,
+    ``bins``, ``bound``, ``hidden``), the family :data:`SPLINE` joins them,
+    trained as the coupling flows are."""
 
     def coupling(kind, width):
         return coupling_flow(
@@ -211,13 +216,23 @@ def flow_families_2d(
         count_parameters(coupling("affine", hidden)),
     )
     coupling_fit = dict(lr=lr, clip_grad_norm=clip_grad_norm)
-    return {
+    families = {
         "linear": (lambda: LinearFlow(2), dict(lr=1e-2)),
         "element-wise": (lambda: ElementwiseFlow(2), dict(lr=1e-2)),
         "4 x (linear, element-wise)": (alternating_flow, dict(lr=5e-3)),
         "NICE (additive)": (lambda: coupling("additive", nice_width), coupling_fit),
         "RealNVP (affine)": (lambda: coupling("affine", hidden), coupling_fit),
     }
+    if spline is not None:
+        families[SPLINE] = (
+            lambda: spline_flow(2, layers=layers, **spline),
+            coupling_fit,
+        )
+    return families
+
+
+# The spline chapter's flow (spline_flows.md), a family of run_2d on request.
+SPLINE = "spline flow (rational-quadratic)"
 
 
 def entropy_reference(density, test: torch.Tensor, n: int = 200_000, seed=1):
@@ -253,6 +268,7 @@ def run_2d(
     datasets: tuple = DATASETS_2D,
     models: list[str] | None = None,
     entropy_samples: int = 200_000,
+    spline: dict | None = None,
     device=None,
     progress: bool = False,
 ):
@@ -261,7 +277,8 @@ def run_2d(
     the order of the minibatches, the data stay fixed). ``lr``, ``s_max`` and
     ``clip_grad_norm`` are the coupling flows' recipe, chosen on the validation
     split (see :func:`flow_families_2d` and
-    :class:`~lecturecode.flows.AffineCoupling`).
+    :class:`~lecturecode.flows.AffineCoupling`); ``spline`` adds the spline
+    flow of that size to the families.
 
     Returns ``(results, fitted, data)``: the :class:`ModelResult` list, one per
     data set, model and seed (the gap to the entropy, paired on the same test
@@ -275,7 +292,13 @@ def run_2d(
         raise ValueError(f"no such 2-D data sets: {sorted(unknown)}")
     data = {name: data[name] for name in datasets}
     families = flow_families_2d(
-        couplings, hidden, layers, lr, s_max=s_max, clip_grad_norm=clip_grad_norm
+        couplings,
+        hidden,
+        layers,
+        lr,
+        s_max=s_max,
+        clip_grad_norm=clip_grad_norm,
+        spline=spline,
     )
     names = models or list(families)
     results, fitted = [], {}
@@ -545,3 +568,41 @@ def full_scale_job(context) -> list:
     for result in digits.values():
         result.extra["chapter"] = "book/flows/realnvp_digits"
     return [*results_2d, *digits.values()]
+
+
+# The spline chapter: spline couplings beside RealNVP -------------------------
+
+
+def settings_splines() -> dict:
+    """Keyword arguments of :func:`run_2d` for the spline chapter
+    (``spline_flows.md``) at the current scale: RealNVP exactly as the coupling
+    chapter trains it (:func:`settings_2d`), beside the spline flow of the size
+    given here; one place for the sizes, shared by the chapter and the job."""
+    return {
+        **settings_2d(),
+        "models": ["RealNVP (affine)", SPLINE],
+        "spline": by_scale(
+            smoke=dict(couplings=2, bins=4, bound=3.0, hidden=16),
+            quick=dict(couplings=4, bins=8, bound=3.0, hidden=32),
+            full=dict(couplings=6, bins=8, bound=3.0, hidden=64),
+        ),
+    }
+
+
+@register(
+    "splines",
+    chapter="book/flows/spline_flows",
+    description="rational-quadratic spline flows beside RealNVP on the ring and "
+    "the checkerboard",
+)
+def splines_job(context) -> list:
+    results, fitted, data = run_2d(
+        **settings_splines(),
+        first_seed=context.seed,
+        device=context.device,
+        progress=context.progress,
+    )
+    fig = plot_fits_2d(fitted, data)
+    context.savefig(fig, "splines_2d")
+    plt.close(fig)
+    return results

@@ -25,6 +25,13 @@ from .elementwise import DiagonalScaling, ElementwiseFlow
 from .linear import LinearFlow, Permutation
 from .lu import LULinear
 from .normalization import ActNorm
+from .spline import (
+    Knots,
+    SplineCoupling,
+    knots_from,
+    rational_quadratic_spline,
+    spline_flow,
+)
 
 __all__ = [
     "ActNorm",
@@ -34,12 +41,14 @@ __all__ = [
     "DequantizedFlow",
     "DiagonalScaling",
     "ElementwiseFlow",
+    "Knots",
     "Flow",
     "FlowModel",
     "LULinear",
     "LinearFlow",
     "LogitTransform",
     "Permutation",
+    "SplineCoupling",
     "UniformDequantizer",
     "VariationalDequantizer",
     "autograd_log_abs_det",
@@ -47,5 +56,8 @@ __all__ = [
     "coupling_flow",
     "flow_jacobian",
     "half_mask",
+    "knots_from",
+    "rational_quadratic_spline",
+    "spline_flow",
     "standard_normal_log_prob",
 ]
