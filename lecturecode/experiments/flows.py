@@ -542,21 +542,28 @@ def plot_fits_2d(fitted: dict, data: dict, resolution: int = 150):
     return fig
 
 
+def run_2d_with_figure(context, settings: dict, figure: str) -> list:
+    """:func:`run_2d` with ``settings`` on the job's seed, device and progress;
+    the fits of the first seed are saved as the figure ``figure``."""
+    results, fitted, data = run_2d(
+        **settings,
+        first_seed=context.seed,
+        device=context.device,
+        progress=context.progress,
+    )
+    fig = plot_fits_2d(fitted, data)
+    context.savefig(fig, figure)
+    plt.close(fig)
+    return results
+
+
 @register(
     "flows",
     chapter="book/flows/coupling",
     description="every flow on the 2-D densities; RealNVP variants on the digits",
 )
 def full_scale_job(context) -> list:
-    results_2d, fitted, data = run_2d(
-        **settings_2d(),
-        first_seed=context.seed,
-        device=context.device,
-        progress=context.progress,
-    )
-    fig = plot_fits_2d(fitted, data)
-    context.savefig(fig, "densities_2d")
-    plt.close(fig)
+    results_2d = run_2d_with_figure(context, settings_2d(), "densities_2d")
     digits, models, _ = run_digits_variants(
         device=context.device, progress=context.progress
     )
@@ -602,14 +609,6 @@ def settings_splines() -> dict:
     "the checkerboard",
 )
 def splines_job(context) -> list:
-    results, fitted, data = run_2d(
-        **settings_splines(),
-        first_seed=context.seed,
-        device=context.device,
-        progress=context.progress,
-    )
-    fig = plot_fits_2d(fitted, data)
-    context.savefig(fig, "splines_2d")
-    plt.close(fig)
+    results = run_2d_with_figure(context, settings_splines(), "splines_2d")
     # RealNVP's records are the flows job's (the same fits): record them once
     return [r for r in results if r.model == SPLINE]
