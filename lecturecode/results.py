@@ -432,6 +432,92 @@ def plot_likelihoods(rows: list[Row], cited=(), ax=None):
     return ax
 
 
+VERDICT_JOB = "verdict"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One row of the verdict (the job ``verdict``): a model's test NLL, exact or
+    a bound (``likelihood``), mean and sample sd over its seeds, and the seconds
+    its first seed's model took to score ``scored`` images and draw ``drawn``."""
+
+    model: str
+    likelihood: str
+    seeds: tuple[int, ...]
+    test_nll: float
+    test_nll_sd: float | None
+    bits_per_dim: float
+    parameters: int
+    score_seconds: float
+    sample_seconds: float
+    scored: int
+    drawn: int
+
+
+def verdict_rows(records: list[dict]) -> list[Verdict]:
+    """The verdict's records (dicts, one per model and seed, the timings in
+    the first seed's ``extra``) as one row per model, in the order they come."""
+    groups: dict[str, list[dict]] = {}
+    for record in records:
+        groups.setdefault(record["model"], []).append(record)
+    rows = []
+    for model, group in groups.items():
+        timed = [r["extra"] for r in group if "score_seconds" in r["extra"]]
+        if len(timed) != 1:
+            raise ValueError(f"{model!r} needs one timed record, has {len(timed)}")
+        nll, sd = _spread([r["test_nll"] for r in group])
+        rows.append(Verdict(
+            model=model,
+            likelihood=group[0]["extra"]["likelihood"],
+            seeds=tuple(r["seed"] for r in group),
+            test_nll=nll,
+            test_nll_sd=sd,
+            bits_per_dim=_spread([r["bits_per_dim"] for r in group])[0],
+            parameters=group[0]["parameters"],
+            score_seconds=timed[0]["score_seconds"],
+            sample_seconds=timed[0]["sample_seconds"],
+            scored=timed[0]["scored_images"],
+            drawn=timed[0]["drawn_samples"],
+        ))
+    return rows
+
+
+def _milliseconds(seconds: float) -> str:
+    return f"{1000 * seconds:,.1f}"
+
+
+def verdict_table(rows: list[Verdict]) -> str:
+    """The verdict as a MyST table: NLL (mean ± sd, and whether it is exact or
+    a bound), bits/dim, parameters, and milliseconds to score and to sample."""
+    if not rows:
+        raise ValueError("the verdict needs at least one row")
+    scored, drawn = {r.scored for r in rows}, {r.drawn for r in rows}
+    if len(scored) != 1 or len(drawn) != 1:
+        raise ValueError("every row must be timed on the same numbers of images")
+    body = [
+        [
+            r.model,
+            f"{mean_sd(r.test_nll, r.test_nll_sd)} ({r.likelihood})",
+            len(r.seeds),
+            _three(r.bits_per_dim),
+            r.parameters,
+            _milliseconds(r.score_seconds),
+            _milliseconds(r.sample_seconds),
+        ]
+        for r in rows
+    ]
+    header = [
+        "model",
+        "test NLL (nats), mean ± sd",
+        "seeds",
+        "bits/dim",
+        "parameters",
+        f"score {scored.pop():,} images (ms)",
+        f"draw {drawn.pop():,} samples (ms)",
+    ]
+    return markdown_table(header, body)
+
+
 def other_measurements(results: dict) -> str:
     """The records without a likelihood (GAN mode coverage, the adding problem,
     timings): one row each, with the scalar measurements they carry."""

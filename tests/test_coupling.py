@@ -87,6 +87,9 @@ LAYERS = {
         checkerboard_mask(2, 3, parity=0), bins=4, bound=2.0, hidden=16
     ),
     "spline stack": lambda: spline_flow(D, 3, bins=6, hidden=16),
+    "spline stack, checkerboard": lambda: spline_flow(
+        D, 2, bins=4, hidden=16, image_shape=(2, 3)
+    ),
     "permutation": lambda: Permutation.random(D, g(0)),
     "LU linear": lambda: LULinear(D, g(1)),
     "NICE stack": lambda: coupling_flow(D, 4, coupling="additive"),
@@ -669,6 +672,8 @@ def test_bad_spline_sizes_raise_value_error():
         knots_from(raw, raw, raw[:3], 1.0, min_derivative=0.0)
     with pytest.raises(ValueError, match="bound must be positive"):
         spline_flow(4, 2, bound=0.0)
+    with pytest.raises(ValueError, match="does not hold 4 values"):
+        spline_flow(4, 2, image_shape=(2, 3))
     with pytest.raises(ValueError, match="zeros and ones"):
         SplineCoupling(torch.tensor([0.5, 1.0]))
 

@@ -258,3 +258,38 @@ def test_a_record_may_name_its_own_chapter(run):
 def test_other_measurements_list_the_records_without_a_likelihood(run):
     lines = results.other_measurements(results.load_results(run)).splitlines()
     assert len(lines) == 3 and lines[2].startswith("| t_other | ring | gradient")
+
+
+def _verdict_record(model, seed, nll, likelihood="exact", timed=False):
+    extra = {"likelihood": likelihood}
+    if timed:
+        extra |= {"score_seconds": 0.0123, "sample_seconds": 1.5,
+                  "scored_images": 1000, "drawn_samples": 100}
+    return {"model": model, "dataset": "grey digits", "test_nll": nll,
+            "bits_per_dim": nll / 100, "parameters": 1234, "seed": seed,
+            "extra": extra}
+
+
+def test_verdict_rows_average_seeds_and_keep_the_first_seeds_timings():
+    records = [
+        _verdict_record("PixelCNN", 0, 80.0, timed=True),
+        _verdict_record("PixelCNN", 1, 82.0),
+        _verdict_record("spline flow", 0, 90.0, "bound", timed=True),
+    ]
+    pixel, spline = results.verdict_rows(records)
+    assert (pixel.model, pixel.seeds, pixel.test_nll) == ("PixelCNN", (0, 1), 81.0)
+    assert pixel.test_nll_sd == pytest.approx(math.sqrt(2))
+    assert (pixel.score_seconds, pixel.sample_seconds) == (0.0123, 1.5)
+    assert spline.test_nll_sd is None and spline.likelihood == "bound"
+    table = results.verdict_table([pixel, spline])
+    assert "| PixelCNN | 81.00 ± 1.41 (exact) | 2 | 0.810 | 1,234 | 12.3 | " \
+        "1,500.0 |" in table
+    assert "90.00 (bound)" in table and "score 1,000 images (ms)" in table
+    with pytest.raises(ValueError, match="one timed record, has 0"):
+        results.verdict_rows(records[1:2])
+    with pytest.raises(ValueError, match="at least one row"):
+        results.verdict_table([])
+    other = results.verdict_rows([{**records[2], "extra": {
+        **records[2]["extra"], "scored_images": 10}}])
+    with pytest.raises(ValueError, match="same numbers of images"):
+        results.verdict_table([pixel, *other])

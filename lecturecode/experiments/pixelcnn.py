@@ -20,6 +20,7 @@ from ..runtime import cpu_threads, default_device, perturb_parameters
 from ..scale import by_scale
 from ..train import fit
 from .base import ModelResult, evaluate, register
+from .cache import cached
 from .digits import DATASETS, dataset, independent_pixels
 
 SHAPE = (8, 8)
@@ -75,6 +76,7 @@ def pixelcnn_training(data_name: str, gated: bool) -> dict:
     )
 
 
+@cached
 def train_pixelcnn(
     data_name: str = "binarized digits",
     gated: bool = False,
@@ -92,7 +94,7 @@ def train_pixelcnn(
     :func:`~lecturecode.runtime.default_device`) and returns the model (on the
     CPU, in eval mode) and its test record. For
     colour, the channels are rounded up to a multiple of 3 (one group per
-    colour)."""
+    colour). Cached: the verdict chapter reuses the grey digits' models."""
     _, colours, levels = DATASETS[data_name]
     training = pixelcnn_training(data_name, gated)
     sizes = pixelcnn_sizes(gated, data_name) | sizes

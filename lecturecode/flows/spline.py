@@ -28,7 +28,12 @@ import torch.nn.functional as F
 from ..nets import mlp
 from ..runtime import check_positive_int
 from .base import Compose, Flow
-from .coupling import _check_mask, _conditioner_input, half_mask
+from .coupling import (
+    _check_mask,
+    _conditioner_input,
+    checkerboard_mask,
+    half_mask,
+)
 
 
 class Knots(NamedTuple):
@@ -253,12 +258,19 @@ def spline_flow(
     hidden: int = 64,
     layers: int = 2,
     dropout: float = 0.0,
+    image_shape: tuple[int, int] | None = None,
 ) -> Compose:
-    """``couplings`` spline couplings whose half masks alternate, so that every
+    """``couplings`` spline couplings whose masks alternate, so that every
     coordinate is transformed (as :func:`~lecturecode.flows.coupling_flow`
-    stacks affine ones)."""
+    stacks affine ones): the half split, or the checkerboard of an image of
+    ``image_shape = (height, width)``."""
     check_positive_int(couplings, "couplings")
-    masks = [half_mask(dim, first) for first in (True, False)]
+    if image_shape is None:
+        masks = [half_mask(dim, first) for first in (True, False)]
+    elif image_shape[0] * image_shape[1] == dim:
+        masks = [checkerboard_mask(*image_shape, parity) for parity in (0, 1)]
+    else:
+        raise ValueError(f"image_shape {image_shape} does not hold {dim} values")
     return Compose(
         *[
             SplineCoupling(
