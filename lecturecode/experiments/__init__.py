@@ -12,8 +12,8 @@ the order of :data:`MODULES` (the order a full run takes). A new experiments mod
 is added to that tuple; nothing else lists jobs.
 """
 
-from . import autoregressive, flows, gan, pixelcnn, sequence
+from . import autoregressive, flows, gan, multiscale, pixelcnn, sequence
 from .base import Job, jobs_of
 
-MODULES = (flows, autoregressive, pixelcnn, sequence, gan)
+MODULES = (flows, multiscale, autoregressive, pixelcnn, sequence, gan)
 JOBS: dict[str, Job] = jobs_of(MODULES)
