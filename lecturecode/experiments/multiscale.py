@@ -33,7 +33,7 @@ def settings_multiscale() -> dict:
     """Sizes and the training recipe of the multi-scale flow at the current
     scale, shared by the chapter and the job; the recipe was chosen on the
     validation split (see the chapter)."""
-    model = dict(couplings=3, hidden=32, blocks=1, dropout=0.4, actnorm=True,
+    model = dict(couplings=4, hidden=32, blocks=1, dropout=0.4, actnorm=True,
                  dequantizer_hidden=32)
     return by_scale(
         smoke=dict(model, couplings=1, hidden=8, dequantizer_hidden=8, steps=30,
