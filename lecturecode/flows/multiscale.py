@@ -21,6 +21,8 @@ kept, the log-likelihood is
                + log phi(z_final) + sum of the couplings' log-dets.
 """
 
+import math
+
 import torch
 from torch import nn
 
@@ -184,8 +186,7 @@ class MultiScaleFlow(Flow):
                     f"scale {k} keeps {(c // 2, h, w)}, the next part takes "
                     f"{following.shape}"
                 )
-        super().__init__(shape)
-        self.out_shape = (self.dim,)
+        super().__init__(shape, (math.prod(shape),))
         self.scales, self.final = nn.ModuleList(scales), final
         # how many values leave after each scale, and how many the final part maps
         self.sizes = [(c - c // 2) * h * w for c, h, w in
