@@ -76,18 +76,21 @@ def check_positive_int(value, name: str) -> int:
     return value
 
 
-def check_batch(x, dim: int, name: str = "x") -> torch.Tensor:
-    """Validate a batch of real vectors: a 2-D float tensor ``(batch, dim)``, all
-    finite.
+def check_batch(x, dim: int | tuple[int, ...], name: str = "x") -> torch.Tensor:
+    """Validate a batch of real vectors or images: a float tensor ``(batch, dim)``
+    (``dim`` an int) or ``(batch, *dim)`` (``dim`` a shape such as ``(C, H, W)``),
+    all finite.
 
     Raises ``ValueError`` naming what was expected, so a wrong call fails loudly
     instead of broadcasting into a silently wrong likelihood.
     """
     if not isinstance(x, torch.Tensor):
         raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if x.dim() != 2 or x.shape[1] != dim:
+    shape = (dim,) if isinstance(dim, int) else tuple(dim)
+    if tuple(x.shape[1:]) != shape:
         raise ValueError(
-            f"{name} must have shape (batch, {dim}), got {tuple(x.shape)}"
+            f"{name} must have shape (batch, {', '.join(map(str, shape))}), "
+            f"got {tuple(x.shape)}"
         )
     if not x.is_floating_point():
         raise ValueError(f"{name} must be a floating-point tensor, got {x.dtype}")

@@ -12,8 +12,8 @@ the order of :data:`MODULES` (the order a full run takes). A new experiments mod
 is added to that tuple; nothing else lists jobs.
 """
 
-from . import autoregressive, flows, gan, pixelcnn, sequence, verdict
+from . import autoregressive, flows, gan, multiscale, pixelcnn, sequence, verdict
 from .base import Job, jobs_of
 
-MODULES = (flows, autoregressive, pixelcnn, sequence, gan, verdict)
+MODULES = (flows, multiscale, autoregressive, pixelcnn, sequence, gan, verdict)
 JOBS: dict[str, Job] = jobs_of(MODULES)

@@ -24,6 +24,15 @@ from .dequantization import (
 from .elementwise import DiagonalScaling, ElementwiseFlow
 from .linear import LinearFlow, Permutation
 from .lu import LULinear
+from .multiscale import (
+    ConvAffineCoupling,
+    FactorOut,
+    MultiScaleFlow,
+    Squeeze,
+    channel_mask,
+    image_checkerboard_mask,
+    multiscale_flow,
+)
 from .normalization import ActNorm
 from .spline import (
     Knots,
@@ -38,25 +47,32 @@ __all__ = [
     "AdditiveCoupling",
     "AffineCoupling",
     "Compose",
+    "ConvAffineCoupling",
     "DequantizedFlow",
     "DiagonalScaling",
     "ElementwiseFlow",
+    "FactorOut",
     "Knots",
     "Flow",
     "FlowModel",
     "LULinear",
     "LinearFlow",
     "LogitTransform",
+    "MultiScaleFlow",
     "Permutation",
     "SplineCoupling",
+    "Squeeze",
     "UniformDequantizer",
     "VariationalDequantizer",
     "autograd_log_abs_det",
+    "channel_mask",
     "checkerboard_mask",
     "coupling_flow",
     "flow_jacobian",
     "half_mask",
+    "image_checkerboard_mask",
     "knots_from",
+    "multiscale_flow",
     "rational_quadratic_spline",
     "spline_flow",
     "standard_normal_log_prob",

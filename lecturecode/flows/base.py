@@ -13,10 +13,21 @@ Layers trust their input: the model's entry points (``FlowModel.log_prob``,
 cost one device sync (``isfinite().all()``) per layer.
 """
 
+import math
+
 import torch
 from torch import nn
 
 from ..runtime import LOG_2PI, check_batch, check_positive_int
+
+
+def event_shape(shape: int | tuple[int, ...], name: str = "dim") -> tuple:
+    """The shape of one example: ``(d,)`` for a vector of ``d`` values, or a
+    tuple such as ``(C, H, W)`` for an image, every size a positive integer."""
+    sizes = (shape,) if isinstance(shape, int) else tuple(shape)
+    if not sizes:
+        raise ValueError(f"{name} must name at least one size, got {shape!r}")
+    return tuple(check_positive_int(size, name) for size in sizes)
 
 
 class Flow(nn.Module):
@@ -24,11 +35,22 @@ class Flow(nn.Module):
 
     ``forward(x)`` returns ``(z, log_abs_det)`` with ``z = f(x)`` and one
     ``log |det J_x f(x)|`` per row; ``inverse(z)`` returns ``x = f^{-1}(z)``.
+    A row is a vector (``dim`` an int) or an image (``dim`` a shape such as
+    ``(C, H, W)``): ``shape`` is the shape of one input, ``out_shape`` of one
+    output (the same unless the layer rearranges its values, as a squeeze does),
+    and ``dim`` the number of values ``d``, which a bijection keeps.
     """
 
-    def __init__(self, dim: int):
+    def __init__(self, dim: int | tuple[int, ...], out_shape=None):
         super().__init__()
-        self.dim = check_positive_int(dim, "dim")
+        self.shape = event_shape(dim)
+        self.out_shape = self.shape if out_shape is None else event_shape(out_shape)
+        self.dim = math.prod(self.shape)
+        if math.prod(self.out_shape) != self.dim:
+            raise ValueError(
+                f"a flow keeps the number of values: {self.shape} holds {self.dim},"
+                f" {self.out_shape} holds {math.prod(self.out_shape)}"
+            )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError  # abstract: every layer defines its own map
@@ -48,12 +70,14 @@ class Compose(Flow):
     def __init__(self, *layers: Flow):
         if not layers:
             raise ValueError("Compose needs at least one layer")
-        dims = {layer.dim for layer in layers}
-        if len(dims) != 1:
-            raise ValueError(
-                f"all layers must share one dimension, got {sorted(dims)}"
-            )
-        super().__init__(dims.pop())
+        for k in range(1, len(layers)):
+            if layers[k].shape != layers[k - 1].out_shape:
+                raise ValueError(
+                    "consecutive layers must share one dimension: layer "
+                    f"{k - 1} gives {layers[k - 1].out_shape}, layer {k} takes "
+                    f"{layers[k].shape}"
+                )
+        super().__init__(layers[0].shape, layers[-1].out_shape)
         self.layers = nn.ModuleList(layers)
 
     def forward(self, x):
@@ -70,7 +94,9 @@ class Compose(Flow):
 
 
 def standard_normal_log_prob(z: torch.Tensor) -> torch.Tensor:
-    """``log phi(z)`` of the d-dimensional standard normal, one value per row."""
+    """``log phi(z)`` of the d-dimensional standard normal, one value per row
+    (a row may be an image: its values are the ``d`` coordinates)."""
+    z = z.flatten(1)
     return -0.5 * (z.pow(2).sum(dim=1) + z.shape[1] * LOG_2PI)
 
 
@@ -88,18 +114,18 @@ class FlowModel(nn.Module):
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """``log p(x)`` in nats, one value per row (eq. cov)."""
-        check_batch(x, self.dim)
+        check_batch(x, self.flow.shape)
         z, log_abs_det = self.flow(x)
         return standard_normal_log_prob(z) + log_abs_det
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """``z = f(x)``, one code per row."""
-        check_batch(x, self.dim)
+        check_batch(x, self.flow.shape)
         return self.flow(x)[0]
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """``x = f^{-1}(z)``, one point per row."""
-        check_batch(z, self.dim, "z")
+        check_batch(z, self.flow.out_shape, "z")
         return self.flow.inverse(z)
 
     @torch.no_grad()
@@ -109,16 +135,19 @@ class FlowModel(nn.Module):
         """Draw ``z ~ N(0, I)`` and return ``x = f^{-1}(z)``."""
         check_positive_int(n, "n")
         device = generator.device if generator is not None else self._anchor.device
-        z = torch.randn(n, self.dim, generator=generator, device=device)
+        z = torch.randn(
+            n, *self.flow.out_shape, generator=generator, device=device
+        )
         return self.flow.inverse(z.to(self._anchor))
 
 
 def flow_jacobian(flow: Flow, x: torch.Tensor) -> torch.Tensor:
-    """The full ``d x d`` Jacobian of ``flow`` at one point ``x`` (shape ``(d,)``),
-    by autograd."""
-    return torch.autograd.functional.jacobian(
+    """The full ``d x d`` Jacobian of ``flow`` at one point ``x`` (shape
+    ``flow.shape``), by autograd; an image's values count in raster order."""
+    jacobian = torch.autograd.functional.jacobian(
         lambda v: flow(v.unsqueeze(0))[0].squeeze(0), x
     )
+    return jacobian.reshape(x.numel(), x.numel())
 
 
 def autograd_log_abs_det(flow: Flow, x: torch.Tensor) -> torch.Tensor:

@@ -68,11 +68,12 @@ def _conditioner_input(layer, x_kept, context):
     return x_kept if context is None else torch.cat([x_kept, context], dim=1)
 
 
-def _check_mask(mask) -> torch.Tensor:
+def _check_mask(mask, dims: int = 1) -> torch.Tensor:
+    """A mask of ``dims`` dimensions (1 for vectors, 3 for ``(C, H, W)``)."""
     mask = torch.as_tensor(mask, dtype=torch.get_default_dtype())
-    if mask.dim() != 1 or not ((mask == 0) | (mask == 1)).all():
-        raise ValueError("mask must be a 1-D tensor of zeros and ones")
-    if mask.sum() == 0 or mask.sum() == len(mask):
+    if mask.dim() != dims or not ((mask == 0) | (mask == 1)).all():
+        raise ValueError(f"mask must be a {dims}-D tensor of zeros and ones")
+    if mask.sum() == 0 or mask.sum() == mask.numel():
         raise ValueError(
             "mask must keep some coordinates (1) and transform others (0)"
         )
@@ -162,15 +163,19 @@ class AffineCoupling(Flow):
         net_input = _conditioner_input(self, x_kept, context)
         return self.t_theta_net(net_input) * (1 - self.mask)
 
+    def s_and_t(self, x_kept, context=None):
+        """``(s_theta(x_A), t_theta(x_A))``, both 0 on the kept coordinates."""
+        return self.s_theta(x_kept, context), self.t_theta(x_kept, context)
+
     def forward(self, x, context=None):
         x_kept = x * self.mask
-        s, t = self.s_theta(x_kept, context), self.t_theta(x_kept, context)
+        s, t = self.s_and_t(x_kept, context)
         z = x_kept + (1 - self.mask) * x * s.exp() + t
-        return z, s.sum(dim=1)
+        return z, s.flatten(1).sum(dim=1)
 
     def inverse(self, z, context=None):
         z_kept = z * self.mask
-        s, t = self.s_theta(z_kept, context), self.t_theta(z_kept, context)
+        s, t = self.s_and_t(z_kept, context)
         return z_kept + (1 - self.mask) * (z - t) * torch.exp(-s)
 
 

@@ -38,7 +38,7 @@ class LogitTransform(Flow):
     It is an ordinary flow layer: its log-det enters ``log p(w)`` like any other.
     """
 
-    def __init__(self, dim: int, levels: int, alpha: float = 0.05):
+    def __init__(self, dim, levels: int, alpha: float = 0.05):
         super().__init__(dim)
         if levels < 2:
             raise ValueError(f"levels must be at least 2, got {levels}")
@@ -55,7 +55,7 @@ class LogitTransform(Flow):
             - torch.log(y)
             - torch.log1p(-y)
         )
-        return v, per_coordinate.sum(dim=1)
+        return v, per_coordinate.flatten(1).sum(dim=1)
 
     def inverse(self, v):
         y = torch.sigmoid(v)
@@ -79,6 +79,9 @@ class VariationalDequantizer(nn.Module):
     Every step is invertible with a known Jacobian, so
 
         log q(u | x) = log N(e) - sum(log-dets) - sum log sigmoid'(h).
+
+    An image ``x`` is read as its ``dim`` values in raster order; ``u`` comes
+    back in the shape of ``x``.
     """
 
     def __init__(self, dim: int, levels: int, hidden: int = 64, couplings: int = 2):
@@ -105,10 +108,10 @@ class VariationalDequantizer(nn.Module):
 
     def forward(self, x, generator=None):
         e = torch.randn(
-            x.shape, generator=generator, dtype=x.dtype, device=x.device
+            len(x), self.dim, generator=generator, dtype=x.dtype, device=x.device
         )
-        u, log_abs_det = self.noise_to_cube(e, x)
-        return u, standard_normal_log_prob(e) - log_abs_det
+        u, log_abs_det = self.noise_to_cube(e, x.flatten(1))
+        return u.view_as(x), standard_normal_log_prob(e) - log_abs_det
 
 
 class DequantizedFlow(nn.Module):
@@ -122,13 +125,13 @@ class DequantizedFlow(nn.Module):
 
     def __init__(self, flow: Flow, levels: int, dequantizer=None, alpha=0.05):
         super().__init__()
-        self.dim, self.levels = flow.dim, levels
-        self.logit = LogitTransform(flow.dim, levels, alpha)
+        self.dim, self.shape, self.levels = flow.dim, flow.shape, levels
+        self.logit = LogitTransform(flow.shape, levels, alpha)
         self.continuous = FlowModel(flow)
         self.dequantizer = dequantizer or UniformDequantizer()
 
     def check_discrete(self, x):
-        check_batch(x, self.dim)
+        check_batch(x, self.shape)
         if not ((x == x.round()) & (x >= 0) & (x <= self.levels - 1)).all():
             raise ValueError(
                 f"x must hold integers 0..{self.levels - 1} (the discrete levels)"
@@ -180,7 +183,7 @@ class DequantizedFlow(nn.Module):
     def decode(self, z, discrete: bool = True):
         """``w = v^{-1}(f^{-1}(z))``, or with ``discrete`` its grey levels
         ``x = floor(w)``; ``decode(encode(x)) == x``."""
-        check_batch(z, self.dim, "z")
+        check_batch(z, self.continuous.flow.out_shape, "z")
         w = self.logit.inverse(self.continuous.flow.inverse(z))
         return w.floor().clamp(0, self.levels - 1) if discrete else w
 
