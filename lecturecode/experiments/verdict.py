@@ -10,6 +10,7 @@ times what a user of the model pays: scoring 1,000 images and drawing 100.
 """
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -17,10 +18,12 @@ import torch
 
 from ..benchmarks import best_seconds
 from ..data import load_digits
+from ..data.digits import SHAPE
 from ..runtime import check_positive_int, default_device
 from .autoregressive import ranking_seeds
 from .base import ModelResult, register
 from .flows import run_digits, settings_digits, train_spline_digits
+from .multiscale import IMAGE, train_multiscale_flow
 from .pixelcnn import train_pixelcnn
 
 CHAPTER = "book/verdict/flows_or_autoregressive"
@@ -30,10 +33,12 @@ LIKELIHOODS = ("exact", "bound")
 class VerdictRow(NamedTuple):
     """One row of the verdict: ``train(seed, device=..., progress=...)`` returns
     ``(model, record)``; ``likelihood`` is ``"exact"`` when the record's
-    ``test_nll`` is the discrete NLL, ``"bound"`` when it is an upper bound."""
+    ``test_nll`` is the discrete NLL, ``"bound"`` when it is an upper bound;
+    ``shape`` is the shape of one image as the model takes it."""
 
     likelihood: str
     train: Callable
+    shape: tuple = (SHAPE[0] * SHAPE[1],)
 
 
 def _pixelcnn(gated: bool) -> Callable:
@@ -56,13 +61,16 @@ ROWS = (
     VerdictRow("exact", _pixelcnn(gated=True)),
     VerdictRow("bound", _realnvp),
     VerdictRow("bound", train_spline_digits),
+    VerdictRow("bound", functools.partial(train_multiscale_flow,
+                                          dequantization="variational"), IMAGE),
 )
 
 
 def tile(images: torch.Tensor, n: int) -> torch.Tensor:
-    """The rows of ``images`` repeated in order until there are ``n``."""
+    """The rows of ``images`` (vectors or images) repeated in order until there
+    are ``n``."""
     check_positive_int(n, "n")
-    return images.repeat(-(-n // len(images)), 1)[:n]
+    return images.repeat(-(-n // len(images)), *[1] * (images.dim() - 1))[:n]
 
 
 @torch.no_grad()
@@ -106,7 +114,8 @@ def run_verdict(rows=ROWS, seeds=None, device=None, progress=False):
             extra = {**record.extra, "chapter": CHAPTER,
                      "likelihood": row.likelihood}
             if seed == seeds[0]:
-                extra |= use_seconds(model, test, device=device)
+                extra |= use_seconds(model, test.view(-1, *row.shape),
+                                     device=device)
                 models[record.model] = model
             records.append(dataclasses.replace(record, extra=extra))
     return records, models
