@@ -53,6 +53,20 @@ WRONG = {
     ),
     "ex-spline-inverse": ("bin_inverse = lambda rise, h, s, d0, d1: rise / h",
                           "only a linear bin"),
+    "ex-multiscale-squeeze": (
+        "squeeze = lambda x: x.reshape(x.shape[0], 4 * x.shape[1], "
+        "x.shape[2] // 2, x.shape[3] // 2)",
+        "strips of rows",
+    ),
+    "ex-multiscale-factor": (
+        F + "factor_out_log_density = lambda z, m, s: "
+        "(-0.5 * ((z - m) * torch.exp(-s)) ** 2).sum((1, 2, 3))",
+        "differ",
+    ),
+    "ex-verdict-bits": ("bits_per_dim = lambda nats, dim: nats / dim",
+                        "nats per dimension"),
+    "ex-verdict-passes": ("sampling_passes = lambda n, h, w, c: n * h * w * c",
+                          "one batch"),
     "ex-fvsbn-log-prob": (
         "from lecturecode.exercises.chain_rule import solution_fvsbn_log_prob\n"
         "fvsbn_log_prob = lambda t, b, x: solution_fvsbn_log_prob(t, b, x) + 0.1",
