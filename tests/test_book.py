@@ -166,20 +166,30 @@ def test_every_page_names_the_installed_lecturecode(built_book):
 
 
 def test_results_page_shows_every_row_of_the_results_file(built_book):
-    from lecturecode.results import likelihood_rows, load_results
+    from lecturecode.results import likelihood_rows, load_results, verdict_rows
 
     html = (built_book / "book" / "results.html").read_text()
-    tables = [
+    seeded = [
         table
         for table in re.findall(r"<table.*?</table>", html, flags=re.S)
-        # the likelihood tables are the ones with a column of seed counts
+        # the likelihood tables and the verdict have a column of seed counts;
+        # only the verdict has the timing columns
         if re.search(r"<th[^>]*>\s*(<p>)?seeds(</p>)?\s*</th>", table)
     ]
+    verdict = [table for table in seeded if "score 1,000 images" in table]
+    tables = [table for table in seeded if table not in verdict]
     rows = sum(len(re.findall(r"<tr", table)) - 1 for table in tables)
-    expected = likelihood_rows(load_results())
+    results = load_results()
+    expected = likelihood_rows(results)
     assert rows == len(expected)
     for row in expected:
         assert f"{row.test_nll:,.2f}" in "".join(tables), row.model
+    if "verdict" in results["jobs"]:
+        (table,) = verdict
+        expected = verdict_rows(results["jobs"]["verdict"]["records"])
+        assert len(re.findall(r"<tr", table)) - 1 == len(expected)
+        for row in expected:
+            assert row.model in table and f"{row.test_nll:,.2f}" in table, row.model
 
 
 def test_execution_statistics_list_every_chapter(built_book):
