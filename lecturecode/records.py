@@ -36,6 +36,46 @@ class ModelResult:
         return asdict(self)
 
 
+# What a recipe card shows, in this order, and how: the settings a run recorded in
+# ``extra["recipe"]`` (``fit`` records the optimizer's, the experiment the rest).
+RECIPE = {
+    "steps": "{} steps",
+    "batch_size": "batch {}",
+    "lr": "lr {:g}",
+    "weight_decay": "weight decay {:g}",
+    "dropout": "dropout {:g}",
+    "clip_grad_norm": "gradient norm clipped at {:g}",
+    "schedule": "{} schedule",
+    "dequantization": "{} dequantization",
+}
+
+
+def recipe_card(records) -> str:
+    """One line saying how a table row was trained, generated from what its runs
+    recorded: the settings in ``extra["recipe"]``, the parameter count and the
+    seeds. The runs of one row must share their recipe."""
+    records = [as_record(r) for r in records]
+    if not records:
+        raise ValueError("recipe_card needs at least one record")
+    recipes = [(r.get("extra") or {}).get("recipe") for r in records]
+    if any(recipe is None for recipe in recipes):
+        raise ValueError(f"{records[0]['model']!r}: a run recorded no recipe")
+    if any(recipe != recipes[0] for recipe in recipes):
+        raise ValueError(f"{records[0]['model']!r}: the runs of one row differ "
+                         "in their recipe")
+    recipe = recipes[0]
+    parts = [form.format(recipe[key]) for key, form in RECIPE.items()
+             if recipe.get(key) is not None]
+    parts += [f"{key.replace('_', ' ')} {value}" for key, value in recipe.items()
+              if key not in RECIPE and value is not None]
+    parameters = {r["parameters"] for r in records}
+    seeds = sorted({r["seed"] for r in records})
+    parts.append(f"{max(parameters):,} parameters")
+    parts.append(("seed " if len(seeds) == 1 else "seeds ")
+                 + ", ".join(map(str, seeds)))
+    return "; ".join(parts)
+
+
 def as_record(record) -> dict:
     """A job's record as the results file stores it: a dict."""
     return record.to_dict() if hasattr(record, "to_dict") else dict(record)

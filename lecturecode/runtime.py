@@ -68,6 +68,14 @@ def free_parameters(module: torch.nn.Module) -> int:
     )
 
 
+def dropout_rate(module: torch.nn.Module) -> float:
+    """The largest dropout probability of ``module``'s dropout layers (0 without
+    any), for the recipe card of a trained model."""
+    rates = [m.p for m in module.modules()
+             if isinstance(m, torch.nn.modules.dropout._DropoutNd)]
+    return max(rates, default=0.0)
+
+
 def check_positive_int(value, name: str) -> int:
     """``value`` itself when it is an integer >= 1 (a bool is not); otherwise
     ``ValueError`` naming ``name``."""

@@ -27,6 +27,7 @@ class FitResult:
     best_step: int = 0
     best_val_nll: float = math.inf
     seconds: float = 0.0
+    settings: dict = field(default_factory=dict)
 
 
 def negative_log_likelihood(model, batch: torch.Tensor) -> torch.Tensor:
@@ -81,7 +82,8 @@ def fit(
     by ``seed``. Every ``eval_every`` steps the validation NLL is measured; with
     ``val`` given, the parameters of the best validation step are restored at the
     end. A progress bar shows when ``progress`` is true (a job passes its
-    context's ``progress``).
+    context's ``progress``). ``FitResult.settings`` keeps the optimizer's
+    settings, for the record's recipe card (:func:`lecturecode.records.recipe`).
     """
     check_positive_int(steps, "steps")
     if len(train) == 0:
@@ -97,7 +99,10 @@ def fit(
         if cosine_schedule
         else None
     )
-    result, best_state = FitResult(), None
+    settings = dict(steps=steps, batch_size=batch_size, lr=lr,
+                    weight_decay=weight_decay, clip_grad_norm=clip_grad_norm,
+                    schedule="cosine" if cosine_schedule else "constant")
+    result, best_state = FitResult(settings=settings), None
     order, cursor, window = torch.randperm(len(train), generator=generator), 0, []
     start = time.perf_counter()
     model.train()

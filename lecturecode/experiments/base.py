@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from ..records import ModelResult
-from ..runtime import free_parameters
+from ..runtime import dropout_rate, free_parameters
 from ..scale import current_scale
 from ..train import FitResult, bits_per_dim, mean_nll
 
@@ -84,7 +84,10 @@ def evaluate(
     **extra,
 ) -> ModelResult:
     """Test NLL (and bits/dim when ``dim`` is given) of a fitted likelihood model.
-    """
+    Its recipe card's settings (``extra["recipe"]``) are the fit's, the model's
+    dropout, and whatever ``extra["recipe"]`` passes (a dequantization, say)."""
+    extra["recipe"] = {**fit_result.settings, "dropout": dropout_rate(model),
+                       **extra.get("recipe", {})}
     nll = mean_nll(model, test)
     device = next(iter(model.parameters())).device
     return ModelResult(
