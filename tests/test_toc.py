@@ -83,3 +83,17 @@ def test_the_parsers_read_both_link_styles():
     assert intro_links(intro) == ["book/flows/coupling", "book/autoregressive/nade"]
     readme = "| a | b | c |\n|---|---|---|\n| 18.1 | `book/x/y.md` | `lecturecode/z.py` |"
     assert readme_paths(readme) == ["book/x/y"]
+
+
+def test_every_bibliography_entry_is_cited():
+    """An entry nobody cites is a source the book claims without using it. The
+    results page's tables cite from code (``lecturecode/results.py``), by key."""
+    bib = (ROOT / "book" / "references.bib").read_text()
+    keys = re.findall(r"^@\w+\{([^,\s]+),", bib, re.M)
+    pages = " ".join(p.read_text() for p in (ROOT / "book").rglob("*.md"))
+    cited = set()
+    for role in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", pages):
+        cited.update(key.strip() for key in role.split(","))
+    code = " ".join(p.read_text() for p in (ROOT / "lecturecode").rglob("*.py"))
+    cited.update(re.findall(r"\"([a-z]+\d{4}\w*)\"", code))
+    assert sorted(set(keys) - cited) == []
