@@ -45,6 +45,8 @@ WRONG = {
         "logit_log_det = lambda w, k, a: -solution_logit_log_det(w, k, a)",
         "sign is flipped",
     ),
+    "ex-digits-jensen-gap": ("dequantization_gap = lambda p, q: (0.5, 0.5)",
+                             "your gap is"),
     "ex-spline-log-derivative": (
         "from lecturecode.exercises.spline_flows import "
         "solution_bin_log_derivative as right\n"

@@ -222,3 +222,24 @@ def test_the_first_chapter_fits_are_a_job_too():
     for r in records:  # the entropy is known for the correlated Gaussian only
         assert ("gap" in r.extra) == (r.dataset == "correlated Gaussian")
     assert JOBS["first_flows"].chapter == "book/flows/change_of_variables"
+
+
+def test_digits_flow_records_say_how_they_were_trained():
+    """Every digits flow record carries its recipe card's items, from the
+    settings the run used (the verdict chapter cards them)."""
+    from lecturecode.experiments.flows import digits_flow, fit_digits_flow
+    from lecturecode.records import recipe_card
+
+    model = digits_flow(couplings=2, hidden=8, dropout=0.1,
+                        dequantization="variational", actnorm=True)
+    record, _, _ = fit_digits_flow(
+        model, "tiny", steps=2, batch_size=16, lr=2e-3, eval_samples=2,
+        recipe=dict(dequantization="variational", actnorm=True),
+    )
+    assert record.extra["recipe"] == dict(
+        steps=2, batch_size=16, lr=2e-3, weight_decay=0.0, clip_grad_norm=None,
+        schedule="cosine", dropout=0.1, importance_samples=2,
+        dequantization="variational", actnorm=True)
+    card = recipe_card([record])
+    assert card.startswith("2 steps; batch 16; lr 0.002; weight decay 0; ")
+    assert "variational dequantization; importance samples 2; actnorm True" in card

@@ -8,6 +8,7 @@ from lecturecode.experiments.gan import (
     DATASETS,
     GENERATORS,
     GRID_RECIPE,
+    METZ,
     RUNS,
     dominant_modes,
     gan_config,
@@ -95,3 +96,39 @@ def test_the_grid_recipe_standardizes_penalizes_and_trains_longer():
 def differing_fields(a, b) -> set:
     """The names of the fields where two configs differ."""
     return {k for k, v in vars(a).items() if vars(b)[k] != v}
+
+
+def test_a_gan_recipe_card_comes_from_its_config():
+    from lecturecode.experiments.gan import gan_recipe
+    from lecturecode.records import recipe_card
+
+    plain, packed = gan_config(1, METZ), gan_config(4, METZ)
+    grid = gan_config(1, RUNS[-1][2], grid_recipe=True)
+    # a packed discriminator sees as many samples per step as the plain one
+    assert gan_recipe(packed)["batch_size"] == gan_recipe(plain)["batch_size"]
+    assert gan_recipe(packed)["pack"] == 4 and gan_recipe(plain)["pack"] is None
+    assert gan_recipe(plain)["r1"] is None and gan_recipe(grid)["r1"] == 1.0
+    assert gan_recipe(grid)["steps"] == grid.steps
+    run = result("GAN", 3, 0.9)
+    run.extra["recipe"] = gan_recipe(plain)
+    card = recipe_card([run])
+    assert card.startswith(f"{plain.steps} steps; batch {plain.batch_size}; ")
+    assert "adam betas 0.5, 0.999; generator loss non-saturating" in card
+    assert "pack" not in card and "r1" not in card
+
+
+def test_a_digit_moved_by_one_pixel_is_far_in_pixel_space():
+    from lecturecode.experiments.gan import pixel_distances, shift_right
+
+    image = torch.arange(64.0).unsqueeze(0)
+    moved = shift_right(image).view(8, 8)
+    assert torch.equal(moved[:, 0], torch.zeros(8))
+    assert torch.equal(moved[:, 1:], image.view(8, 8)[:, :-1])
+    distances = pixel_distances()
+    labels = distances["labels"]
+    n = len(labels["test"])
+    assert distances["shifted"].shape == distances["other_class"].shape == (n,)
+    other = labels["train"][distances["other_index"]]
+    assert (other != labels["test"]).all()  # always a digit of another class
+    # the lecture's point, on these digits: most one-pixel moves go farther
+    assert (distances["shifted"] > distances["other_class"]).float().mean() > 0.9

@@ -260,3 +260,22 @@ def test_bad_construction_raises_value_error():
     with pytest.raises(ValueError, match="dequantization must be one of"):
         multiscale_digits_flow(couplings=1, hidden=4, blocks=1,
                                dequantization="none", seed=0)
+
+
+def test_the_multiscale_record_says_how_it_was_trained(monkeypatch):
+    from lecturecode.experiments.multiscale import (
+        settings_multiscale,
+        train_multiscale_flow,
+    )
+
+    monkeypatch.setenv("LECTURE_MODEL_CACHE", "off")
+    monkeypatch.setenv("LECTURE_SCALE", "smoke")
+    settings = settings_multiscale()
+    _, record = train_multiscale_flow(0, dequantization="uniform", device="cpu")
+    recipe = record.extra["recipe"]
+    assert (recipe["steps"], recipe["lr"], recipe["batch_size"]) == (
+        settings["steps"], settings["lr"], 64)
+    assert recipe["dropout"] == settings["dropout"]
+    assert recipe["dequantization"] == "uniform"
+    assert recipe["importance_samples"] == settings["eval_samples"]
+    assert recipe["actnorm"] is settings["actnorm"]

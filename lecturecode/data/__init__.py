@@ -3,7 +3,7 @@ digits (grey, binarized or painted in random colours), and the text of Python's 
 documentation."""
 
 from .colour import colour_consistency, hue_to_rgb, tinted_digits
-from .digits import LEVELS, SHAPE, SPLITS, load_digits
+from .digits import LEVELS, SHAPE, SPLITS, load_digit_labels, load_digits
 from .text import TextData, chunk, load_python_docs
 from .toy2d import (
     RING_STD,
@@ -33,6 +33,7 @@ __all__ = [
     "chunk",
     "colour_consistency",
     "hue_to_rgb",
+    "load_digit_labels",
     "load_digits",
     "load_python_docs",
     "monte_carlo_entropy",

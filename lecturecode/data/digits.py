@@ -32,3 +32,10 @@ def load_digits(kind: str = "grey") -> dict[str, torch.Tensor]:
     if kind == "binary":
         pixels = (pixels >= 8).to(pixels.dtype)
     return {name: pixels[rows] for name, rows in SPLITS.items()}
+
+
+def load_digit_labels() -> dict[str, torch.Tensor]:
+    """The class (0..9) of every image of :func:`load_digits`, per split, as
+    integer tensors ``(n,)`` in the same order."""
+    labels = torch.as_tensor(_sklearn_digits().target, dtype=torch.long)
+    return {name: labels[rows] for name, rows in SPLITS.items()}

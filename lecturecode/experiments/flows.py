@@ -29,7 +29,12 @@ from ..flows import (
     spline_flow,
 )
 from ..plotting import image_grid, plot_density, plot_samples
-from ..runtime import check_positive_int, count_parameters, perturb_parameters
+from ..runtime import (
+    check_positive_int,
+    count_parameters,
+    dropout_rate,
+    perturb_parameters,
+)
 from ..scale import by_scale, current_scale
 from ..train import FitResult, bits_per_dim, fit
 from .base import ModelResult, evaluate, register
@@ -448,6 +453,7 @@ def fit_digits_flow(
     seed: int = 0,
     device=None,
     progress: bool = False,
+    recipe: dict | None = None,
     **extra,
 ):
     """Fit a flow for the grey digits on the train split (early stopping on
@@ -457,6 +463,9 @@ def fit_digits_flow(
     ``test_nll`` is the importance-weighted bound with ``eval_samples`` draws of
     ``u`` per test image; ``extra["elbo"]`` is the plain Jensen bound. Both are
     upper bounds on the NLL of the discrete digits, every rescaling counted.
+    ``extra["recipe"]``, for the record's recipe card, holds the fit's settings,
+    the model's dropout, the number of importance samples and ``recipe`` (the
+    caller's items: the dequantization, say).
     """
     digits = load_digits("grey")
     if device is not None:
@@ -496,6 +505,8 @@ def fit_digits_flow(
             "val_nll": fit_result.best_val_nll,
             "lr": lr,
             **extra,
+            "recipe": {**fit_result.settings, "dropout": dropout_rate(model),
+                       "importance_samples": eval_samples, **(recipe or {})},
         },
     )
     return result, model, fit_result
@@ -545,6 +556,8 @@ def run_digits(
         seed=seed,
         device=device,
         progress=progress,
+        recipe=dict(dequantization=dequantization, actnorm=actnorm,
+                    mixing=mixing),
         mixing=mixing,
         dequantization=dequantization,
         actnorm=actnorm,
@@ -611,7 +624,8 @@ def train_spline_digits(seed: int = 0, *, device=None, progress: bool = False):
         spline_digits_flow(**sizes, seed=seed), SPLINE,
         steps=settings["steps"], lr=settings["lr"],
         eval_samples=settings["eval_samples"], seed=seed, device=device,
-        progress=progress, **sizes,
+        progress=progress,
+        recipe=dict(dequantization=settings["dequantization"]), **sizes,
     )
     return model, result
 

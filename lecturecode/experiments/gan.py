@@ -19,7 +19,14 @@ from dataclasses import asdict, replace
 import matplotlib.pyplot as plt
 import torch
 
-from ..data import GridOfGaussians, RingOfGaussians, draw_splits
+from ..data import (
+    GridOfGaussians,
+    RingOfGaussians,
+    draw_splits,
+    load_digit_labels,
+    load_digits,
+)
+from ..data.digits import SHAPE
 from ..flows import FlowModel, coupling_flow
 from ..gan import (
     GANConfig,
@@ -108,6 +115,28 @@ def gan_config(
     return replace(config, **{**recipe, **overrides})
 
 
+def gan_recipe(config: GANConfig) -> dict:
+    """The recipe card's items of a GAN run (``extra["recipe"]``), from the
+    config it trained with: ``batch_size`` counts samples per step (a packed
+    discriminator judges them in groups of ``pack``); the R1 items and the data
+    scale appear only where the grid recipe sets them."""
+    penalized = config.r1 > 0
+    return dict(
+        steps=config.steps,
+        batch_size=config.batch_size * config.pack,
+        lr=config.lr,
+        weight_decay=0.0,
+        schedule="cosine" if config.cosine_schedule else "constant",
+        adam_betas=", ".join(f"{b:g}" for b in config.betas),
+        generator_loss=config.generator_loss,
+        pack=config.pack if config.pack > 1 else None,
+        r1=config.r1 if penalized else None,
+        r1_every=config.r1_every if penalized else None,
+        data_scale=(round(config.data_scale, 3) if config.data_scale != 1.0
+                    else None),
+    )
+
+
 def model_name(pack: int, generator: str, grid_recipe: bool = False) -> str:
     name = ("GAN" if pack == 1 else f"PacGAN{pack}") + f" ({generator}"
     return name + (", grid recipe)" if grid_recipe else ")")
@@ -160,6 +189,7 @@ def mode_collapse_runs(
                     steps=config.steps,
                     seeds_trained_together=len(seeds),
                     history=asdict(history),
+                    recipe=gan_recipe(config),
                 ),
             )
         )
@@ -225,6 +255,38 @@ RUNS = [
     ("grid", 1, "2-d noise, 3 layers", False),
     ("grid", 1, "2-d noise, 3 layers", True),
 ]
+
+
+# Pixel distance is not similarity (the lecture's first point) --------------------
+
+
+def shift_right(images: torch.Tensor, pixels: int = 1) -> torch.Tensor:
+    """Flattened 8x8 ``images`` moved ``pixels`` to the right: the last columns
+    fall off, blank (0) columns come in on the left."""
+    grid = images.view(-1, *SHAPE)
+    moved = torch.zeros_like(grid)
+    moved[..., pixels:] = grid[..., : SHAPE[1] - pixels]
+    return moved.flatten(1)
+
+
+def pixel_distances(pixels: int = 1) -> dict:
+    """Euclidean distances between grey digits (levels 0..16): from every test
+    digit to itself moved ``pixels`` to the right, and to the nearest training
+    digit of another class. Returns the two distances per test image
+    (``"shifted"``, ``"other_class"``), the index of that other digit in the
+    training split (``"other_index"``), and the splits' images and labels."""
+    images, labels = load_digits("grey"), load_digit_labels()
+    test, train = images["test"], images["train"]
+    distances = torch.cdist(test, train)
+    same_class = labels["test"].unsqueeze(1) == labels["train"].unsqueeze(0)
+    other = distances.masked_fill(same_class, float("inf")).min(dim=1)
+    return dict(
+        shifted=(shift_right(test, pixels) - test).norm(dim=1),
+        other_class=other.values,
+        other_index=other.indices,
+        images=images,
+        labels=labels,
+    )
 
 
 # Vanishing gradients ------------------------------------------------------------

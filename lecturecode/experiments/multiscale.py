@@ -9,7 +9,7 @@ from ..data import load_digits
 from ..data.digits import LEVELS, SHAPE
 from ..flows import DequantizedFlow, VariationalDequantizer, multiscale_flow
 from ..plotting import image_grid
-from ..runtime import count_parameters, default_device
+from ..runtime import count_parameters, default_device, dropout_rate
 from ..scale import by_scale, current_scale
 from ..train import bits_per_dim, fit
 from .base import ModelResult, register
@@ -110,6 +110,11 @@ def train_multiscale_flow(seed: int, *, dequantization: str, device=None,
             "best_step": fit_result.best_step,
             "eval_samples": settings["eval_samples"],
             "dequantization": dequantization,
+            # the recipe card: what this run was trained and scored with
+            "recipe": {**fit_result.settings, "dropout": dropout_rate(model),
+                       "dequantization": dequantization,
+                       "importance_samples": settings["eval_samples"],
+                       "actnorm": settings["actnorm"]},
         },
     )
     return model, record
