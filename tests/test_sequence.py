@@ -14,12 +14,23 @@ from torch import nn
 
 from lecturecode.data.text import (
     BLOCK,
+    TextData,
     chunk,
     load_python_docs,
     python_docs_text,
     split_text,
     verbatim_share,
 )
+from lecturecode.experiments.sequence import (
+    CharData,
+    bits_per_char,
+    context_ablation,
+    ngram_baselines,
+    ngram_bpc_after,
+    train_adding,
+    train_char_model,
+)
+from lecturecode.records import recipe_card
 from lecturecode.runtime import count_parameters, perturb_parameters
 from lecturecode.sequence import (
     LSTM,
@@ -469,6 +480,57 @@ def test_one_hot_start_draws_the_input_weights_only(make):
     assert W_h.abs().max() <= 1 / math.sqrt(64)  # the recurrent start is PyTorch's
     with pytest.raises(ValueError, match="bound must be positive"):
         make(5, 8, input_bound=0.0)
+
+
+# The experiments' measurements and records ------------------------------------
+
+
+def test_context_ablation_changes_nothing_when_the_model_sees_no_further():
+    torch.manual_seed(0)
+    rows = torch.randint(5, (6, 20), generator=gen(1))
+    conv = CausalConvLanguageModel(5, 8, layers=2, kernel_size=2).double()
+    assert conv.receptive_field <= 6  # sees at most 6 inputs: x_{i-6}..x_{i-1}
+    whole, last = context_ablation(conv, rows, 6, batch_size=7)
+    assert whole == pytest.approx(last, rel=1e-12)
+    rnn = rnn_language_model(5, 16).double()  # its state reaches the row start
+    whole, last = context_ablation(rnn, rows, 1)
+    assert abs(whole - last) > 1e-3
+    # with no context cut, "whole row" is the model's bits per character
+    assert context_ablation(rnn, rows, 0)[0] == pytest.approx(
+        bits_per_char(rnn, rows), rel=1e-6)
+    ngram = fit_ngram(rows, 5, 3).double()
+    assert ngram_bpc_after(ngram, rows, 0) == pytest.approx(
+        -ngram.log_prob(rows).mean().item() / (20 * math.log(2)), rel=1e-12)
+
+
+def test_adding_records_carry_the_recipe_they_ran_with():
+    runs = [train_adding(kind, 5, seed, hidden=3, max_steps=2, lr=0.02,
+                         batch_size=4, test_size=8, forget_bias=2.0)[1]
+            for kind in ("rnn", "lstm") for seed in (0, 1)]
+    rnn, lstm = recipe_card(runs[:2]), recipe_card(runs[2:])
+    for card in (rnn, lstm):
+        assert card.startswith("batch 4; lr 0.02; weight decay 0; dropout 0; "
+                               "gradient norm clipped at 1; constant schedule; "
+                               "step budget 2; ")
+        assert "hidden units 3" in card and card.endswith("seeds 0, 1")
+    assert "orthogonal W_hh" in rnn and "forget-gate bias 2" in lstm
+
+
+def test_character_model_records_carry_their_recipe():
+    text = TextData("abc ", torch.tensor([0, 1, 2, 0, 1, 3, 2, 0, 1] * 8),
+                    torch.tensor([0, 1, 2, 3] * 4), torch.tensor([2, 1, 0, 3] * 4),
+                    "a toy text")
+    data = CharData(text, 8, chunk(text.train, 8), chunk(text.val, 8),
+                    chunk(text.test, 8), text.train)
+    _, record = train_char_model("lstm", data, hidden=6, steps=2, batch_size=3,
+                                 lr=0.05, dropout=0.25, device="cpu")
+    assert recipe_card([record]).startswith(
+        "2 steps; batch 3; lr 0.05; weight decay 0; dropout 0.25; gradient norm "
+        "clipped at 1; cosine schedule; hidden units 6; BPTT length 8; "
+        "input weights U(-1, 1); ")
+    ngrams, _ = ngram_baselines(data, orders=(3,))
+    assert recipe_card(ngrams).startswith(
+        "context 2 characters; smoothing interpolated Kneser-Ney; ")
 
 
 # Text data ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 
 from ..data.text import TextData, chunk, load_python_docs
-from ..runtime import count_parameters, default_device
+from ..runtime import count_parameters, default_device, dropout_rate
 from ..scale import by_scale, current_scale
 from ..sequence import (
     LSTM,
@@ -96,7 +96,10 @@ def ngram_baselines(data: CharData, orders=tuple(range(1, 10))):
                 device="cpu",
                 seed=0,
                 scale=current_scale(),
-                extra={"val_bpc": bits_per_char(model, data.val), "n": n},
+                extra={"val_bpc": bits_per_char(model, data.val), "n": n,
+                       "recipe": {"context": f"{n - 1} characters",
+                                  "smoothing": "interpolated Kneser-Ney",
+                                  "counted_on": "the training text"}},
             )
         )
         models.append(model)
@@ -163,10 +166,47 @@ def train_char_model(kind: str, data: CharData, *, seed: int = 0, device=None,
         dim=data.length,
         val_bpc=bits_per_char(model, data.val),
         **settings,
+        recipe={"hidden_units": settings["hidden"],
+                "BPTT_length": data.length,
+                "input_weights": "U(-{0:g}, {0:g})".format(
+                    settings["input_bound"])},
         curve_steps=result.steps,
         curve_val_bpc=[v / (data.length * math.log(2)) for v in result.val_nll],
     )
     return model, record
+
+
+@torch.no_grad()
+def context_ablation(model, rows: torch.Tensor, context: int,
+                     batch_size: int = 4096) -> tuple[float, float]:
+    """Bits per character of ``model`` on the positions ``context + 1`` to ``T``
+    of ``rows`` (each with at least ``context`` characters before it in its row),
+    scored twice: with the whole row before each position, as the model is
+    trained and evaluated, and with only the last ``context`` characters (the
+    model restarted from its start symbol ``context`` characters back), the
+    context an ``(context + 1)``-gram sees. Returns ``(whole row, last context)``.
+    """
+    def cost(logits, targets):
+        log_p = torch.log_softmax(logits.double(), -1)
+        return -log_p.gather(-1, targets.unsqueeze(-1)).sum().item()
+
+    device = next(model.parameters()).device
+    rows = rows.to(device)
+    whole = cost(model.logits(rows)[:, context:], rows[:, context:])
+    windows = rows.unfold(1, context + 1, 1).reshape(-1, context + 1)
+    last = sum(cost(model.logits(w)[:, -1], w[:, -1])
+               for w in windows.split(batch_size))
+    return (whole / (len(windows) * math.log(2)),
+            last / (len(windows) * math.log(2)))
+
+
+def ngram_bpc_after(model, rows: torch.Tensor, context: int) -> float:
+    """Bits per character of an n-gram ``model`` on the same positions as
+    :func:`context_ablation` (where an ``(context + 1)``-gram has its full
+    context)."""
+    log_p = torch.log_softmax(model.logits(rows)[:, context:].double(), -1)
+    targets = rows[:, context:].unsqueeze(-1)
+    return -log_p.gather(-1, targets).mean().item() / math.log(2)
 
 
 # The adding problem --------------------------------------------------------------
@@ -221,6 +261,7 @@ def train_adding(
     lr: float | None = None,
     batch_size: int | None = None,
     test_size: int | None = None,
+    forget_bias: float = 3.0,
     device=None,
 ):
     """Train on freshly generated batches (Adam, gradient clipping at norm 1)
@@ -230,7 +271,8 @@ def train_adding(
     Returns the model and its :class:`ModelResult`, which has no likelihood (the
     task is a regression): ``extra`` holds ``T``, the ``success_rate`` (share of
     test sequences with ``|error| < 0.04``), ``test_mse`` and the ``steps`` taken
-    (training stops early once solved)."""
+    (training stops early once solved), and the ``recipe`` it ran with (for
+    :func:`lecturecode.records.recipe_card`)."""
     hidden = hidden or by_scale(smoke=16, quick=32, full=64)
     max_steps = max_steps or by_scale(smoke=400, quick=2500, full=3000)
     batch_size = batch_size or by_scale(smoke=32, quick=32, full=128)
@@ -239,8 +281,8 @@ def train_adding(
     torch.manual_seed(seed)
     device = device or default_device()
     # [start-adding-training]
-    model = adding_model(kind, hidden).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    model = adding_model(kind, hidden, forget_bias).to(device)
+    optimizer, clip = torch.optim.Adam(model.parameters(), lr=lr), 1.0
     generator = torch.Generator().manual_seed(seed)
     recent, needed, steps = [], math.ceil(2000 / batch_size), 0
     start = time.perf_counter()
@@ -250,7 +292,7 @@ def train_adding(
         loss = (prediction - y.to(device)).pow(2).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         optimizer.step()
         steps += 1
         batch_solved = solved(prediction.detach().cpu(), y).all().item()
@@ -258,6 +300,20 @@ def train_adding(
     seconds = time.perf_counter() - start
     success, mse = adding_test(model.eval(), T, test_size, seed)
     # [end-adding-training]
+    recipe = {  # what this run trained with, read from the optimizer and model
+        "batch_size": batch_size,
+        "lr": optimizer.defaults["lr"],
+        "weight_decay": optimizer.defaults["weight_decay"],
+        "dropout": dropout_rate(model),
+        "clip_grad_norm": clip,
+        "schedule": "constant",
+        "step_budget": max_steps,
+        "stop": f"once the last {needed * batch_size:,} training sequences "
+        "are all solved",
+        "hidden_units": hidden,
+        "start": "orthogonal W_hh" if kind == "rnn"
+        else f"forget-gate bias {forget_bias:g}",
+    }
     return model, ModelResult(
         model=kind.upper(),
         dataset=f"adding problem, T = {T}",
@@ -269,7 +325,8 @@ def train_adding(
         seed=seed,
         scale=current_scale(),
         extra={"T": T, "success_rate": success, "test_mse": mse, "steps": steps,
-               "sequences_seen": steps * batch_size, "hidden": hidden, "lr": lr},
+               "sequences_seen": steps * batch_size, "hidden": hidden, "lr": lr,
+               "recipe": recipe},
     )
 
 

@@ -60,6 +60,7 @@ class SequenceModel(nn.Module):
         """The network's inputs ``(x_0, ..., x_{T-1})``, one-hot: ``x`` shifted
         right by one, the start symbol in front."""
         start = torch.full_like(x[:, :1], self.start)
+        # teacher forcing: step i reads the true x_{i-1}, never a sample
         return self.one_hot(torch.cat([start, x[:, :-1]], dim=1))
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
