@@ -15,9 +15,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from .paths import FULL_OUTPUT, QUICK_OUTPUT
-from .records import RESULTS_FILE, read_results
+from .records import RESULTS_FILE, read_results, recipe_card
 
 RESULTS_VARIABLE = "LECTURE_RESULTS"
+# What a row's recipe says where its runs recorded none (a run made before
+# :func:`~lecturecode.experiments.base.evaluate` recorded recipes).
+NOT_RECORDED = "not recorded in this run"
 
 
 def results_dir() -> Path:
@@ -65,6 +68,7 @@ class Row:
     parameters: int | None
     train_seconds: float | None
     also_in: tuple[str, ...] = ()
+    recipe: str = NOT_RECORDED
 
 
 def _spread(values: list) -> tuple[float | None, float | None]:
@@ -101,6 +105,7 @@ def _row(dataset: str, model: str, by_job: dict, chapters: dict) -> Row:
         parameters=records[0].get("parameters"),
         train_seconds=_spread([r.get("train_seconds") for r in records])[0],
         also_in=tuple(others),
+        recipe=describe_recipe(records),
     )
 
 
@@ -136,6 +141,32 @@ def mean_sd(mean: float, sd: float | None, digits: int = 2) -> str:
     """``mean ± sd``, or the mean alone for one seed."""
     text = f"{mean:,.{digits}f}"
     return text if sd is None else f"{text} ± {sd:,.{digits}f}"
+
+
+
+def describe_recipe(records) -> str:
+    """The recipe card of a table row (:func:`~lecturecode.records.recipe_card`)
+    where its runs recorded one, else a phrase that says what is missing: for
+    the results file of a run made before the runs recorded their recipes."""
+    try:
+        return recipe_card(records)
+    except ValueError as error:
+        if "no recipe" in str(error):
+            return NOT_RECORDED
+        if "differ" in str(error):
+            return "the runs of this row differ in their recipe"
+        raise
+
+
+def recipe_list(rows: dict, strict: bool = True) -> str:
+    """A Markdown list, one line per table row: ``{row name: its records}`` ->
+    the row's name and its recipe card. ``strict`` (for records this run made)
+    raises where a run recorded no recipe; otherwise the line says so."""
+    describe = recipe_card if strict else describe_recipe
+    if not rows:
+        raise ValueError("recipe_list needs at least one row")
+    return "\n".join(f"- *{name}*: {describe(records)}"
+                     for name, records in rows.items())
 
 
 @dataclass(frozen=True)
@@ -180,21 +211,11 @@ DGM_SPLIT = f"{OUR_SPLIT}; the notebook's own split"
 PYTORCH_MADE = "[karpathy/pytorch-made](https://github.com/karpathy/pytorch-made)"
 MADE_VERSION = "not recorded; the repository's last commit is 81886cc (2018)"
 INTRO_DGM = "[jmtomczak/intro_dgm](https://github.com/jmtomczak/intro_dgm)"
+# The peers' runs whose code is known. (Rows for independent pixels and an FVSBN,
+# whose code was never recorded, were dropped; so was pytorch-made's 32-mask
+# ensemble: it averages logits over orderings, which is not the likelihood of any
+# distribution, see book/autoregressive/made.)
 PEERS = (
-    Cited(
-        "independent pixels",
-        "binarized digits",
-        24.91,
-        OUR_SPLIT,
-        code="not recorded",
-    ),
-    Cited(
-        "FVSBN (logistic regressions)",
-        "binarized digits",
-        18.44,
-        OUR_SPLIT,
-        code="not recorded",
-    ),
     Cited(
         "MADE, `pytorch-made`, 1 mask",
         "binarized digits",
@@ -205,16 +226,6 @@ PEERS = (
         MADE_VERSION,
         "one hidden layer of 500, 1000 epochs",
         recipe_of="MADE, reference recipe",
-    ),
-    Cited(
-        "MADE, `pytorch-made`, 32-mask ensemble",
-        "binarized digits",
-        18.19,
-        OUR_SPLIT,
-        "karpathy2018made",
-        f"{PYTORCH_MADE}, `run.py`",
-        MADE_VERSION,
-        "averages logits, not probabilities",
     ),
     Cited(
         "RealNVP, *Deep Generative Modeling* code",
@@ -452,6 +463,7 @@ class Verdict:
     sample_seconds: float
     scored: int
     drawn: int
+    recipe: str = NOT_RECORDED
 
 
 def verdict_rows(records: list[dict]) -> list[Verdict]:
@@ -478,6 +490,7 @@ def verdict_rows(records: list[dict]) -> list[Verdict]:
             sample_seconds=timed[0]["sample_seconds"],
             scored=timed[0]["scored_images"],
             drawn=timed[0]["drawn_samples"],
+            recipe=describe_recipe(group),
         ))
     return rows
 
@@ -516,6 +529,12 @@ def verdict_table(rows: list[Verdict]) -> str:
         f"draw {drawn.pop():,} samples (ms)",
     ]
     return markdown_table(header, body)
+
+
+def recipes_of(rows) -> str:
+    """The recipe card of each row of a table (:class:`Row` or :class:`Verdict`),
+    as a Markdown list under it."""
+    return "\n".join(f"- *{r.model}*: {r.recipe}" for r in rows)
 
 
 def other_measurements(results: dict) -> str:

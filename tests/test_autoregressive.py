@@ -466,3 +466,31 @@ def test_training_takes_the_device_it_is_given(monkeypatch):
         )
     assert fvsbn.device == pixels.device == "cpu"
     assert {result.device for _, result in maf.values()} == {"cpu"}
+
+
+def test_the_digit_records_carry_their_recipe_cards():
+    # What the chapters' recipe cards show: the fit's settings, and what each
+    # experiment adds (hidden units and mask sets of a MADE, a PixelCNN's size,
+    # a MAF's layers, the baseline's closed form).
+    from lecturecode.data import toy_splits
+    from lecturecode.experiments import autoregressive, digits, pixelcnn
+    from lecturecode.records import recipe_card
+    from lecturecode.scale import using_scale
+
+    cpu = torch.device("cpu")
+    with using_scale("smoke"):
+        runs = {k: autoregressive.train_made(num_masks=k, hidden_sizes=(8,),
+                                             device=cpu)[1] for k in (1, 2)}
+        _, pixels = pixelcnn.train_pixelcnn(steps=2, device=cpu)
+        maf = autoregressive.train_maf_2d(
+            toy_splits(64, 32, 32), layers=1, hidden_sizes=(4,), device=cpu)
+    for k, run in runs.items():
+        recipe = run.extra["recipe"]
+        assert recipe["mask sets"] == k and recipe["hidden units"] == "8"
+        assert recipe["weight_decay"] == (1e-2 if k == 1 else 1e-3)
+        assert recipe["steps"] == run.extra["steps"]
+    assert "; mask sets 2; " in recipe_card([runs[2]])
+    assert {"channels", "layers", "dropout"} <= set(pixels.extra["recipe"])
+    assert all(r.extra["recipe"]["layers"] == 1 for _, r in maf.values())
+    card = recipe_card([digits.independent_pixels()[1]])
+    assert "closed form with add-one smoothing" in card

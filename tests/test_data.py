@@ -13,9 +13,14 @@ from lecturecode.data import (
     GridOfGaussians,
     RingOfGaussians,
     TwoMoons,
+    channel_entropies,
+    conditional_entropy,
     load_digits,
     monte_carlo_entropy,
+    neighbourhood_entropies,
+    tinted_digits,
 )
+from lecturecode.data.digits import FUTURE, PAST
 from lecturecode.density2d import grid_mass
 
 
@@ -44,6 +49,47 @@ def test_digit_levels_and_binarization():
 def test_unknown_digits_kind_raises():
     with pytest.raises(ValueError, match="kind must be one of"):
         load_digits("colour")
+
+
+def test_conditional_entropy_of_a_copy_a_coin_and_its_own_function():
+    coin = torch.randint(0, 2, (4000,), generator=torch.Generator().manual_seed(0))
+    other = torch.randint(0, 2, (4000,), generator=torch.Generator().manual_seed(1))
+    assert conditional_entropy(coin) == pytest.approx(1, abs=1e-3)
+    assert conditional_entropy(coin, coin) < 1e-12  # a copy leaves no doubt
+    assert conditional_entropy(coin, other) == pytest.approx(1, abs=2e-3)
+    pairs = torch.stack([coin, other], 1)
+    assert conditional_entropy(pairs) == pytest.approx(2, abs=3e-3)
+    assert conditional_entropy(coin ^ other, pairs) < 1e-12
+    with pytest.raises(ValueError, match="at least one observation"):
+        conditional_entropy(coin[:0])
+
+
+def test_neighbourhood_entropies_see_only_the_named_neighbours():
+    assert all(dr < 0 or (dr == 0 and dc < 0) for dr, dc in PAST)
+    assert all(dr > 0 or (dr == 0 and dc > 0) for dr, dc in FUTURE)
+    # Each image one random row, repeated down the image: the pixel above (in
+    # the past) and the one below (in the future) are copies of a pixel.
+    generator = torch.Generator().manual_seed(0)
+    rows = torch.randint(0, 2, (500, 1, 6), generator=generator)
+    images = rows.expand(-1, 5, -1).reshape(500, -1)
+    h = neighbourhood_entropies(images, shape=(5, 6))
+    assert h["none"] == pytest.approx(1, abs=0.01)
+    assert max(h["past"], h["future"], h["around"]) < 1e-12
+    noise = torch.randint(0, 2, (500, 30), generator=generator)
+    h = neighbourhood_entropies(noise, shape=(5, 6))
+    assert min(h.values()) > 0.9  # independent pixels: no neighbour helps
+    with pytest.raises(ValueError, match="interior"):
+        neighbourhood_entropies(images, shape=(2, 15))
+
+
+def test_channel_entropies_of_one_hue_and_of_the_tinted_digits():
+    # Pure red: after the first pixel at full red, green and blue are known.
+    red = torch.tensor([[0, 0, 0, 3, 0, 0, 2, 0, 0, 1, 0, 0]]).repeat(4, 1)
+    h = channel_entropies(red)
+    assert max(h[k] for k in ("none", "red", "earlier", "both")) < 1e-12
+    assert h["pixels"] == 4 * 2
+    tinted = channel_entropies(tinted_digits(levels=4)["train"])
+    assert tinted["none"] > tinted["red"] > tinted["earlier"] > tinted["both"] > 0
 
 
 DENSITIES = {

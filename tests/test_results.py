@@ -12,6 +12,7 @@ from lecturecode.data import TwoMoons
 from lecturecode.experiments.base import evaluate, register
 from lecturecode.flows import FlowModel, LinearFlow
 from lecturecode.paths import FULL_OUTPUT, QUICK_OUTPUT, ROOT
+from lecturecode.records import recipe_card
 from lecturecode.train import fit
 
 SCHEMA = json.loads(records.SCHEMA_FILE.read_text())
@@ -240,7 +241,47 @@ def test_cited_numbers_carry_their_provenance_and_convert_units():
     table = results.references_table(results.PUBLISHED[:1], pixels=784)
     bits = results.PUBLISHED[0].test_nll / (784 * math.log(2))
     assert f"{bits:.3f}" in table.splitlines()[2]
-    assert "unpublished" in results.references_table(results.PEERS[:1])
+    assert "unpublished" in results.references_table([BASELINE])
+
+
+def test_every_peer_row_names_its_code_and_is_a_likelihood():
+    # A peer's number whose code nobody recorded cannot be checked: no such row.
+    # Nor one that averages logits over orderings, which is no likelihood.
+    for ref in results.PEERS:
+        assert ref.code and "not recorded" not in ref.code, ref.model
+        assert "averages logits" not in (ref.note or ""), ref.model
+
+
+RUN = {"steps": 600, "batch_size": 100, "lr": 0.01, "weight_decay": 0.0,
+       "dropout": 0.0, "clip_grad_norm": None, "schedule": "cosine"}
+
+
+def test_rows_carry_their_recipe_card_or_say_it_was_not_recorded():
+    with_recipe = [record("NADE", 10.0 + s, seed=s, parameters=12,
+                          extra={"recipe": RUN}) for s in (0, 1)]
+    rows = results.likelihood_rows(fake(a=[*with_recipe, record("old", 20.0)]))
+    nade, old = rows
+    assert nade.recipe == recipe_card(with_recipe)
+    assert nade.recipe.endswith("12 parameters; seeds 0, 1")
+    assert old.recipe == results.NOT_RECORDED
+    assert results.recipes_of(rows).splitlines() == [
+        f"- *NADE*: {nade.recipe}", f"- *old*: {results.NOT_RECORDED}"]
+    differ = [with_recipe[0], {**with_recipe[1], "extra": {
+        "recipe": {**RUN, "lr": 0.1}}}]
+    assert "differ" in results.likelihood_rows(fake(a=differ))[0].recipe
+
+
+def test_recipe_list_is_strict_unless_told_otherwise():
+    runs = [{"model": "m", "seed": s, "parameters": 5, "extra": {"recipe": RUN}}
+            for s in (0, 1, 2)]
+    line = results.recipe_list({"MADE": runs})
+    assert line == f"- *MADE*: {recipe_card(runs)}"
+    unrecorded = {"old": [{"model": "old", "seed": 0, "parameters": 5}]}
+    with pytest.raises(ValueError, match="no recipe"):
+        results.recipe_list(unrecorded)
+    assert results.NOT_RECORDED in results.recipe_list(unrecorded, strict=False)
+    with pytest.raises(ValueError, match="at least one row"):
+        results.recipe_list({})
 
 
 def test_markdown_cells_escape_pipes_and_show_missing_values():
@@ -281,6 +322,12 @@ def test_verdict_rows_average_seeds_and_keep_the_first_seeds_timings():
     assert pixel.test_nll_sd == pytest.approx(math.sqrt(2))
     assert (pixel.score_seconds, pixel.sample_seconds) == (0.0123, 1.5)
     assert spline.test_nll_sd is None and spline.likelihood == "bound"
+    assert pixel.recipe == results.NOT_RECORDED  # these records carry none
+    carded = [{**r, "parameters": 1234, "extra": {**r["extra"], "recipe": RUN}}
+              for r in records[:2]]
+    (carded_row,) = results.verdict_rows(carded)
+    assert carded_row.recipe == recipe_card(carded)
+    assert results.recipes_of([carded_row]) == f"- *PixelCNN*: {carded_row.recipe}"
     table = results.verdict_table([pixel, spline])
     assert "| PixelCNN | 81.00 ± 1.41 (exact) | 2 | 0.810 | 1,234 | 12.3 | " \
         "1,500.0 |" in table

@@ -2,8 +2,16 @@
 digits (grey, binarized or painted in random colours), and the text of Python's own
 documentation."""
 
-from .colour import colour_consistency, hue_to_rgb, tinted_digits
-from .digits import LEVELS, SHAPE, SPLITS, load_digit_labels, load_digits
+from .colour import channel_entropies, colour_consistency, hue_to_rgb, tinted_digits
+from .digits import (
+    LEVELS,
+    SHAPE,
+    SPLITS,
+    conditional_entropy,
+    load_digit_labels,
+    load_digits,
+    neighbourhood_entropies,
+)
 from .text import TextData, chunk, load_python_docs
 from .toy2d import (
     RING_STD,
@@ -30,13 +38,16 @@ __all__ = [
     "RingOfGaussians",
     "TextData",
     "TwoMoons",
+    "channel_entropies",
     "chunk",
     "colour_consistency",
+    "conditional_entropy",
     "hue_to_rgb",
     "load_digit_labels",
     "load_digits",
     "load_python_docs",
     "monte_carlo_entropy",
+    "neighbourhood_entropies",
     "tinted_digits",
     "draw_splits",
     "toy_splits",

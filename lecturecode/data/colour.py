@@ -4,15 +4,17 @@ in a random colour of full saturation, with a few levels per channel.
 Pixel ``(r, c)`` of a digit with grey value ``t`` in ``[0, 1]`` and colour
 ``(R, G, B)`` in ``[0, 1]^3`` becomes ``round(t * (R, G, B) * (levels - 1))``.
 The colour of an image is drawn once, so a model that has seen the first
-strokes knows the colour of the rest, and within a pixel the green value is
-predictable from the red one: what the R -> G -> B ordering can exploit.
+strokes knows the colour of the rest; given that colour, a pixel's red value
+says how bright the stroke is there, which leaves little doubt about its green
+and blue: what the R -> G -> B ordering can exploit (:func:`channel_entropies`
+measures both).
 Images are flattened as ``(row, column, channel)``, the PixelCNN ordering; the
 split is the digits' one (rows ``[:1000]`` / ``[1000:1350]`` / ``[1350:]``).
 """
 
 import torch
 
-from .digits import LEVELS, SPLITS, load_digits
+from .digits import LEVELS, SPLITS, conditional_entropy, load_digits
 
 COLOURS = 3
 
@@ -55,3 +57,35 @@ def colour_consistency(images: torch.Tensor) -> float:
     cosine = (unit * mean).sum(-1)
     per_image = (cosine * lit).sum(1) / lit.sum(1).clamp_min(1)
     return per_image[lit.any(1)].mean().item()
+
+
+def channel_entropies(images: torch.Tensor, levels: int = 4) -> dict:
+    """What a lit pixel's red value and the colour of an earlier stroke say about
+    its green and blue values, in bits (plug-in estimates of
+    :func:`~lecturecode.data.digits.conditional_entropy`). The earlier stroke is
+    the first pixel of the image, in raster order, with a channel at its
+    maximum ``levels - 1``; the pixels counted are the lit ones after it.
+    Returns ``H(G, B)`` (``"none"``) and its conditional entropies given the
+    pixel's red value (``"red"``), the earlier pixel's ``(R, G, B)``
+    (``"earlier"``) and both (``"both"``), with the number of pixels
+    counted."""
+    rgb = images.reshape(len(images), -1, COLOURS).long()
+    full = rgb.amax(-1) == levels - 1
+    counted, earlier = [], []
+    for image, bright in zip(rgb, full, strict=True):
+        if not bright.any():
+            continue
+        first = int(bright.nonzero()[0, 0])
+        after = image[first + 1:]
+        after = after[after.sum(-1) > 0]
+        counted.append(after)
+        earlier.append(image[first].expand(len(after), COLOURS))
+    pixels, earlier = torch.cat(counted), torch.cat(earlier)
+    green_blue, red = pixels[:, 1:], pixels[:, :1]
+    return {
+        "none": conditional_entropy(green_blue),
+        "red": conditional_entropy(green_blue, red),
+        "earlier": conditional_entropy(green_blue, earlier),
+        "both": conditional_entropy(green_blue, torch.cat([red, earlier], 1)),
+        "pixels": len(pixels),
+    }

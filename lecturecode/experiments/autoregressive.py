@@ -157,6 +157,7 @@ def train_nade(
         weight_decay=1e-3,
         seed=seed,
         hidden=hidden,
+        recipe={"hidden units": hidden},
         **run,
     )
 
@@ -192,8 +193,16 @@ def train_made(
         loss_fn=negative_log_likelihood if single else mask_cycling_loss,
         hidden_sizes=list(hidden_sizes),
         num_masks=num_masks,
+        recipe=made_recipe(hidden_sizes, num_masks),
         **run,
     )
+
+
+def made_recipe(hidden_sizes, num_masks: int) -> dict:
+    """What a MADE's recipe card adds to the fit's settings: its hidden layers
+    and the number of mask sets it trained with."""
+    return {"hidden units": ", ".join(map(str, hidden_sizes)),
+            "mask sets": num_masks}
 
 
 @cached
@@ -216,6 +225,7 @@ def train_made_reference(seed: int = 0, **run):
         seed=seed,
         hidden_sizes=[REFERENCE["hidden"]],
         num_masks=1,
+        recipe=made_recipe([REFERENCE["hidden"]], 1),
         **run,
     )
 
@@ -403,6 +413,8 @@ def train_maf_2d(
             fit_result=fit_result,
             seed=seed,
             curve=fit_result,
+            recipe={"layers": layers,
+                    "hidden units": ", ".join(map(str, hidden_sizes))},
         )
         density = parts["density"]
         if hasattr(density, "log_prob"):

@@ -54,5 +54,6 @@ def independent_pixels(name: str = "binarized digits") -> tuple:
         fit_result=fit_result,
         seed=0,
         dim=model.dim,
+        recipe={"fit": "closed form with add-one smoothing"},
     )
     return model, result

@@ -138,6 +138,7 @@ def train_pixelcnn(
             dropout=dropout,
             lr=lr,
             batch_size=training["batch_size"],
+            recipe={"channels": sizes["channels"], "layers": sizes["layers"]},
             **sizes,
         )
     return model.cpu().eval(), result
