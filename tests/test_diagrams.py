@@ -388,12 +388,22 @@ def test_multiscale_diagram_shows_the_shapes_the_flow_produces(options):
         rows.setdefault(int(row), []).append(
             (int(position), tuple(int(n) for n in shape.split(","))))
     assert sorted(rows) == list(range(len(parts)))
+    ops = {}
+    for row, position, kind in drawn(fig, "op"):
+        ops.setdefault(int(row), []).append((int(position), kind))
     for k, part in enumerate(parts):
         shapes = [shape for _, shape in sorted(rows[k])]
         assert shapes[0] == part.shape and shapes[-1] == part.out_shape
-        squeezes = [layer.out_shape for layer in part.layers
-                    if isinstance(layer, Squeeze)]
-        assert [s for s in squeezes if s in shapes] == squeezes
+        # each box sits between the shapes its layers take and give
+        kinds = [kind for _, kind in sorted(ops[k])]
+        assert len(kinds) == len(shapes) - 1
+        squeezes = [layer for layer in part.layers if isinstance(layer, Squeeze)]
+        at = [j for j, kind in enumerate(kinds) if kind == "squeeze"]
+        assert len(at) == len(squeezes)
+        for j, squeeze in zip(at, squeezes, strict=True):
+            assert (shapes[j], shapes[j + 1]) == (squeeze.shape, squeeze.out_shape)
+        factor_outs = [j for j, kind in enumerate(kinds) if kind == "factor out"]
+        assert factor_outs == ([len(kinds) - 1] if k < len(flow.scales) else [])
     kept = {int(k): tuple(int(n) for n in s.split(",")) for k, s in drawn(fig, "kept")}
     assert kept == {k: parts[k + 1].shape for k in range(len(flow.scales))}
     codes = sorted((int(k), int(values)) for k, _, values in drawn(fig, "code"))

@@ -303,7 +303,8 @@ def multiscale_diagram(flow: MultiScaleFlow):
     scale (then the final part) with the tensor shapes the code produced,
     its squeeze and its factor-out, whose factored half leaves as a code on
     the right. Tagged structure: ``tensor`` shape labels
-    ``(row, position, C,H,W)``, ``code`` labels ``(row, C,H,W, values)`` and
+    ``(row, position, C,H,W)``, ``op`` boxes ``(row, position, kind)`` between
+    tensors ``position`` and ``position + 1``, ``kept`` and ``code`` labels and
     ``total`` (the length of ``z``)."""
     if not isinstance(flow, MultiScaleFlow):
         raise ValueError(f"expected a MultiScaleFlow, got {type(flow).__name__}")
@@ -356,8 +357,9 @@ def multiscale_diagram(flow: MultiScaleFlow):
             _tensor(ax, (step * j, y), shape, (role, k, j), kept=split)
             if j < len(segments):
                 label = _segment_label(segments[j])
+                kind = label if label in ("squeeze", "factor out") else "layers"
                 op = box(ax, (step * (j + 0.5), y), 1.15, 0.62, label, size=7,
-                         color=PALETTE["net"])
+                         color=PALETTE["net"], gid=("op", k, j, kind))
                 arrow(ax, (step * j + 0.5, y), op)
                 arrow(ax, op, (step * (j + 1) - 0.5, y))
         values = math.prod(code)
