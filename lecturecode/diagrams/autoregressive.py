@@ -23,6 +23,7 @@ from .style import (
     PALETTE,
     arrow,
     canvas,
+    caption,
     cell,
     frame,
     node,
@@ -237,8 +238,10 @@ def pixelcnn_kernel_diagram(model: PixelCNN):
         where = "first layer" if name == "A" else "next layers"
         titles += [f"{where}: mask {name}, {k} x {k}", "its centre"]
         ratios += [max(k, 3), 2.2]
-    fig, axes = canvas(2.2 * len(titles), 2.6, panels=len(titles), ratios=ratios,
-                       titles=titles)
+    fig, axes = canvas(2.2 * len(titles), 2.9, panels=len(titles), ratios=ratios,
+                       titles=titles, notes=True)
+    caption(fig, "blue: every channel sees every channel there; grey: cut; "
+                 "hatched: the centre (framed), where the colour rule decides")
     structure = {}
     for n, (name, layer, in_groups) in enumerate(layers):
         out_groups = first_groups if name == "A" else in_groups

@@ -143,7 +143,7 @@ def _coupling_panel(ax, direction, mask, kept, changed, affine):
 def shoelace_area(points) -> float:
     """The area enclosed by a polygon (an ``(n, 2)`` array of its vertices)."""
     x, y = np.asarray(points, dtype=np.float64).T
-    return 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    return float(0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
 def _square(centre, side, per_edge=64):
@@ -196,43 +196,64 @@ def volume_diagram(flow, centre, *, side=0.4, extent=(-3, 3, -2, 2),
             f"{det:.4g}; is the flow smooth at {tuple(centre_t[0].tolist())}?"
         )
 
-    x0, x1, y0, y1 = extent
-    grid = []
-    for value in np.linspace(x0, x1, lines):
-        t = torch.linspace(y0, y1, 200, dtype=torch.float64)
-        grid.append(torch.stack([torch.full_like(t, value), t], 1))
-    for value in np.linspace(y0, y1, lines):
-        t = torch.linspace(x0, x1, 200, dtype=torch.float64)
-        grid.append(torch.stack([t, torch.full_like(t, value)], 1))
-    images = [push(line) for line in grid]
+    def grid_lines(x0, x1, y0, y1, count):
+        lines_ = []
+        for value in np.linspace(x0, x1, count):
+            t = torch.linspace(y0, y1, 200, dtype=torch.float64)
+            lines_.append(torch.stack([torch.full_like(t, value), t], 1))
+        for value in np.linspace(y0, y1, count):
+            t = torch.linspace(x0, x1, 200, dtype=torch.float64)
+            lines_.append(torch.stack([t, torch.full_like(t, value)], 1))
+        return lines_
 
-    fig, (left, right) = canvas(
-        9, 3.8, panels=2, notes=True,
-        titles=["data space: $x$", r"noise space: $z = f_\theta(x)$"],
+    x0, x1, y0, y1 = extent
+    grid = grid_lines(x0, x1, y0, y1, lines)
+    images = [push(line) for line in grid]
+    cx, cy = centre_t[0].tolist()
+    window = grid_lines(cx - 1.5 * side, cx + 1.5 * side, cy - 1.5 * side,
+                        cy + 1.5 * side, 7)
+    window_images = [push(line) for line in window]
+
+    fig, axes = canvas(
+        11, 3.4, panels=4, ratios=[3, 2, 2, 3], notes=True,
+        titles=["data space: $x$", "zoom on the square", "its image, same zoom",
+                r"noise space: $z = f_\theta(x)$"],
     )
-    for ax, lines_, points, role in ((left, grid, square, "x"),
-                                     (right, images, image, "z")):
+    panels = ((axes[0], grid, square, "x", "square"),
+              (axes[1], window, square, "x", "zoom"),
+              (axes[2], window_images, image, "z", "zoom"),
+              (axes[3], images, image, "z", "square"))
+    for ax, lines_, points, role, kind in panels:
         for line in lines_:
             ax.plot(line[:, 0], line[:, 1], color=PALETTE["muted"], lw=0.6)
         polygon(ax, points.numpy(), fill=PALETTE["changed"], alpha=0.9,
-                edge=PALETTE["alert"], gid=("square", role))
+                edge=PALETTE["alert"], gid=(kind, role))
         mark = centre_t[0] if role == "x" else push(centre_t)[0]
         ax.plot(*mark.tolist(), "o", ms=2.5, color=PALETTE["ink"], zorder=4)
-    frame(left, x0, x1, y0, y1, pad=0.1)
+    frame(axes[0], x0, x1, y0, y1, pad=0.1)
+    # both zooms at one scale, so that the two areas can be compared by eye
+    half = 1.2 * max((points - middle).abs().max().item()
+                     for points, middle in ((square, centre_t),
+                                            (image, push(centre_t))))
+    for ax, middle in ((axes[1], centre_t[0]), (axes[2], push(centre_t)[0])):
+        mx, my = middle.tolist()
+        frame(ax, mx - half, mx + half, my - half, my + half, pad=0.02 * half)
     # the image of the grid, at most [-4, 4]^2, and the square's image in view
     reach = torch.cat(images).clamp(-4, 4)
     low = torch.minimum(reach.min(0).values, image.min(0).values).tolist()
     high = torch.maximum(reach.max(0).values, image.max(0).values).tolist()
-    frame(right, low[0], high[0], low[1], high[1], pad=0.1)
-    note(left, f"a square of side {side:.3g} at x = "
-         f"({centre_t[0, 0]:.2f}, {centre_t[0, 1]:.2f}): area {side**2:.3g}")
-    note(right, f"its image: area {shoelace_area(image):.3g}, "
-         f"{ratio:.3f} times the square's;  "
-         rf"$|\det J_x f_\theta|$ there = {det:.3f}")
+    frame(axes[3], low[0], high[0], low[1], high[1], pad=0.1)
+    note(axes[0], f"a square of side {side:.3g} at x = ({cx:.2f}, {cy:.2f}):"
+                  f" area {side**2:.3g}")
+    note(axes[3], f"its image: area {shoelace_area(image):.3g}, "
+                  f"{ratio:.3f} times the square's")
+    text(axes[1], (1.05, -0.03), rf"$|\det J_x f_\theta|$ at x = {det:.3f}",
+         size=8, va="top", color=PALETTE["ink"], transform=axes[1].transAxes)
     fig.structure = {
         "centre": tuple(centre_t[0].tolist()), "side": side,
         "square_area": shoelace_area(square), "image_area": shoelace_area(image),
         "area_ratio": ratio, "log_abs_det": log_abs_det, "det": det,
+        "tolerance": tolerance,
     }
     return fig
 
@@ -342,7 +363,7 @@ def multiscale_diagram(flow: MultiScaleFlow):
             kept, code = None, tensors[-1]
         rows.append((segments, tensors, kept, code))
 
-    step = 2.3
+    step = 2.6
     longest = max(len(tensors) for _, tensors, _, _ in rows)
     codes_x = step * (longest - 1) + 1.9
     fig, (ax,) = canvas(0.62 * (codes_x + 3.2), 1.45 * len(rows) + 0.3)
@@ -358,10 +379,11 @@ def multiscale_diagram(flow: MultiScaleFlow):
             if j < len(segments):
                 label = _segment_label(segments[j])
                 kind = label if label in ("squeeze", "factor out") else "layers"
-                op = box(ax, (step * (j + 0.5), y), 1.15, 0.62, label, size=7,
+                op = box(ax, (step * (j + 0.5), y), 1.3,
+                         0.2 + 0.22 * (label.count("\n") + 1), label, size=7,
                          color=PALETTE["net"], gid=("op", k, j, kind))
-                arrow(ax, (step * j + 0.5, y), op)
-                arrow(ax, op, (step * (j + 1) - 0.5, y))
+                arrow(ax, (step * j + 0.45, y), op)
+                arrow(ax, op, (step * (j + 1) - 0.45, y))
         values = math.prod(code)
         end = step * (len(tensors) - 1)
         arrow(ax, (end + 0.55, y), (codes_x - 0.6, y), color=PALETTE["changed"])
@@ -375,7 +397,7 @@ def multiscale_diagram(flow: MultiScaleFlow):
             text(ax, (end + 0.1, y - 1.05), f"keep {kept}", size=7,
                  color=PALETTE["kept"], gid=("kept", k, ",".join(map(str, kept))))
             arrow(ax, (end, y - 1.2), (0.0, y - 1.65), color=PALETTE["kept"],
-                  curve=-0.08)
+                  curve=0.05)
     bottom = -2.2 * (len(rows) - 1)
     text(ax, (codes_x, bottom - 0.85), f"z: all {z.shape[1]} values", size=8,
          gid=("total", z.shape[1]))

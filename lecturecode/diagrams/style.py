@@ -92,6 +92,12 @@ def note(ax, label, *, gid=None):
                 color=PALETTE["muted"], transform=ax.transAxes, gid=gid)
 
 
+def caption(fig, label):
+    """A line of small text under the whole figure (``canvas(notes=True)``)."""
+    return fig.text(0.5, 0.02, label, ha="center", va="bottom",
+                    fontsize=FONT_SIZE - 1, color=PALETTE["muted"])
+
+
 def node(ax, xy, label="", *, radius=0.3, color=None, fill="white", gid=None,
          size=FONT_SIZE, text_color=None):
     """A circle with a label inside."""
