@@ -1,7 +1,7 @@
 """The book as a reader gets it: it builds with every chapter executed and warnings as
 errors, and every page, opened in headless Chromium, shows typeset math, loads every
-figure and throws no JavaScript errors. A full-page screenshot of each page is kept in
-``test-artifacts/screenshots/``."""
+figure (every schematic diagram as an SVG image) and throws no JavaScript errors. A
+full-page screenshot of each page is kept in ``test-artifacts/screenshots/``."""
 
 import functools
 import http.server
@@ -150,6 +150,9 @@ def test_page_renders(page, server, browser):
     assert tab.evaluate(BROKEN_IMAGES) == [], f"images that did not load on {page}"
     if "plt.show()" in source:
         assert tab.locator(".cell_output img").count() > 0, f"no figures on {page}"
+    diagrams = len(re.findall(r"show_diagram\(", source))  # vector, as SVG files
+    shown = tab.locator(".cell_output img[src$='.svg']").count()
+    assert shown >= diagrams, f"{diagrams} diagrams on {page}, {shown} SVG images"
     exercises = len(re.findall(r"^`{3,}\{exercise\}", source, re.M))  # directives
     if exercises:
         assert tab.locator(".exercise").count() == exercises
