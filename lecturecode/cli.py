@@ -5,7 +5,9 @@
     python -m lecturecode figures --list              # what there is
     python -m lecturecode notebooks --repo URL --out DIR
     python -m lecturecode student --repo URL --out DIR  # no solutions in them
-    python -m lecturecode grade DIR [--jobs N]          # score submitted notebooks
+    python -m lecturecode autograder CHAPTER|all --out DIR  # Gradescope archives
+    python -m lecturecode grade DIR [--jobs N] [--csv FILE]  # score submissions
+    python -m lecturecode expected  # rewrite the checks' digests from the chapters
 """
 
 import argparse
@@ -18,7 +20,7 @@ from .notebooks import export_chapters
 from .paths import FULL_OUTPUT
 from .records import RESULTS_FILE
 from .scale import SCALES
-from .student import export_student
+from .student import export_student, graded_chapters, write_expected
 
 
 def summary(results: dict, names) -> str:
@@ -67,11 +69,32 @@ def parser() -> argparse.ArgumentParser:
     )
     student.add_argument("--repo", required=True, help="https://github.com/O/R")
     student.add_argument("--out", type=Path, required=True)
+    student.add_argument(
+        "--install",
+        help="what the notebooks pip-install instead of the repository: the URL "
+        "of the student wheel that `autograder` writes, say",
+    )
+    autograder = commands.add_parser(
+        "autograder",
+        help="write a chapter's autograder archive for Gradescope (the [course] "
+        "extra)",
+    )
+    autograder.add_argument(
+        "chapter", help="a chapter with code exercises (chain_rule, ...) or all"
+    )
+    autograder.add_argument("--out", type=Path, required=True)
     grade = commands.add_parser(
         "grade", help="grade a folder of student notebooks (the [course] extra)"
     )
     grade.add_argument("folder", type=Path)
     grade.add_argument("--jobs", type=int, default=1, help="submissions at once")
+    grade.add_argument(
+        "--csv", type=Path, help="also write the scores here, one row a submission"
+    )
+    commands.add_parser(
+        "expected",
+        help="rewrite the digests of the expected answers from the chapters",
+    )
     return parser
 
 
@@ -83,13 +106,31 @@ def main(argv=None) -> int:
             print(path)
         return 0
     if args.command == "student":
-        for path in export_student(args.repo, args.out):
+        for path in export_student(args.repo, args.out, install=args.install):
             print(path)
         return 0
+    if args.command == "autograder":
+        from .grading import autograder, build_wheel, chapter_name
+        chapters = (
+            list(graded_chapters())
+            if args.chapter == "all"
+            else [chapter_name(args.chapter)]
+        )
+        wheel = build_wheel(args.out / "wheel")
+        for chapter in chapters:
+            print(autograder(chapter, args.out, wheel=wheel))
+        return 0
     if args.command == "grade":
-        from .grading import grade_folder, report
+        from .grading import grade_folder, report, write_csv
 
-        print(report(grade_folder(args.folder, args.jobs)))
+        grades = grade_folder(args.folder, args.jobs)
+        print(report(grades))
+        if args.csv:
+            print(f"scores in {write_csv(grades, args.csv)}")
+        return 0
+    if args.command == "expected":
+        for path in write_expected():
+            print(path)
         return 0
     if args.list:
         for job in JOBS.values():

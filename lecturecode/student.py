@@ -13,8 +13,9 @@ discussion exercises keep their statement and lose their solution.
 
 import ast
 import importlib
-import inspect
+import json
 import re
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ import jupytext
 import nbformat
 
 from . import answers
+from .exercises import expected_entry
 from .notebooks import export_chapter, is_notebook, toc_chapters
 from .paths import ROOT
 
@@ -45,6 +47,8 @@ grader = otter.Notebook(tests_dir=write_tests("{folder}", {{
 {tests}
 }}))\
 """
+# The instructor's hidden tests: a folder of the repository, outside the package.
+HIDDEN = "hidden_tests"
 # Where a notebook writes its tests: one folder per chapter, apart from the
 # ``tests`` folder that otter's grader brings.
 TESTS_FOLDER = ".lecturecode_tests/{chapter}"
@@ -56,7 +60,12 @@ EXERCISE_IMPORT = re.compile(r"from lecturecode\.exercises\.(\w+) import")
 
 @dataclass
 class CodeExercise:
-    """An exercise whose solution calls a check: what a student must define."""
+    """An exercise whose solution calls a check: what a student must define.
+
+    Its reference answer is the chapter's solution cell (``solution``), the one
+    place it is written: a function ``solution_<name>`` defined in the cell, or
+    the expression the check is called on. The student edition removes the cell;
+    the package never holds it."""
 
     label: str
     module: str  # lecturecode.exercises.<module>
@@ -69,54 +78,73 @@ class CodeExercise:
     def is_function(self) -> bool:
         return self.reference is not None
 
+    @property
+    def hidden(self) -> str:
+        """The name of its hidden test in ``hidden_tests.<module>``."""
+        return "hidden_" + self.check.removeprefix("check_")
+
+    def _body(self) -> tuple[list[str], str]:
+        """The cell's lines before the check call, and the call's argument."""
+        *lines, call = self.solution.rstrip().splitlines()
+        return lines, CHECK_CALL.match(call).group(2)
+
+    def _definition(self) -> ast.FunctionDef:
+        tree = ast.parse(self.solution)
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name == self.reference:
+                return node
+        raise ValueError(
+            f"{self.label}: the solution cell does not define {self.reference}"
+        )
+
     def stub(self) -> str:
         """The answer cell a student starts from."""
         imports = f"from lecturecode.exercises.{self.module} import {self.check}"
         if not self.is_function:
             return f"{imports}\n\n{self.answer} = ...  # your number"
-        fn = getattr(self.exercises_module(), self.reference)
-        source = inspect.getsource(fn)
+        fn = self._definition()
+        lines = self.solution.splitlines()
         # the def line(s) as written (annotations included), up to the docstring
-        body = ast.parse(source).body[0].body[0]
-        header = "\n".join(source.splitlines()[: body.lineno - 1]).replace(
+        header = "\n".join(lines[fn.lineno - 1 : fn.body[0].lineno - 1]).replace(
             f"def {self.reference}(", f"def {self.answer}(", 1
         )
-        doc = textwrap.indent(f'"""{inspect.getdoc(fn)}"""', "    ")
+        doc = ast.get_docstring(fn)
+        if doc is None:
+            raise ValueError(f"{self.label}: {self.reference} has no docstring")
+        doc = textwrap.indent(f'"""{doc}"""', "    ")
         imports = "\n".join([*self._imports_for(header), imports])
         return f"{imports}\n\n\n{header}\n{doc}\n    ...\n"
 
     def _imports_for(self, header: str) -> list[str]:
-        """The exercise module's own imports of the names the def line uses (its
+        """The solution cell's own imports of the names the def line uses (its
         annotations: ``torch``, ``nn``), so the stub runs in any notebook."""
         used = {
             node.id
             for node in ast.walk(ast.parse(f"{header}\n    ..."))
             if isinstance(node, ast.Name)
         }
-        module = ast.parse(inspect.getsource(self.exercises_module()))
         return [
             ast.unparse(node)
-            for node in module.body
+            for node in ast.parse(self.solution).body
             if isinstance(node, ast.Import | ast.ImportFrom)
-            and getattr(node, "level", 0) == 0
             and {(a.asname or a.name).split(".")[0] for a in node.names} & used
         ]
 
     def filled(self) -> str:
         """The answer cell filled with the reference solution, as the tests (and
         an instructor trying the grader) submit it."""
-        if not self.is_function:
-            *lines, call = self.solution.rstrip().splitlines()
-            value = CHECK_CALL.match(call).group(2)
-            return "\n".join([*lines, f"{self.answer} = {value}"])
-        return (
-            f"from lecturecode.exercises.{self.module} import {self.check}\n"
-            f"from lecturecode.exercises.{self.module} import (\n"
-            f"    {self.reference} as {self.answer})"
-        )
+        lines, value = self._body()
+        if self.is_function:
+            value = self.reference
+        return "\n".join([*lines, f"{self.answer} = {value}"])
 
-    def exercises_module(self):
-        return importlib.import_module(f"lecturecode.exercises.{self.module}")
+    def reference_answer(self):
+        """The reference answer itself: the solution cell run on its own (the
+        chapter's earlier cells are not run, so the cell must import what it
+        uses), without its check call."""
+        namespace = {}
+        exec(compile(self.filled(), f"<{self.label}>", "exec"), namespace)
+        return namespace[self.answer]
 
 
 def _closing(lines, start, fence) -> int:
@@ -133,7 +161,7 @@ def _closing(lines, start, fence) -> int:
 class _Parsed:
     cells: list  # the student notebook's cells after the install cell
     exercises: list[CodeExercise]
-    solution_text: list[str]  # every line removed as a solution
+    removed_text: list[str]  # every line removed as a solution
 
 
 def _code_exercise(label, cell, statements) -> CodeExercise | None:
@@ -208,10 +236,29 @@ def _answer_cells(exercise: CodeExercise) -> list:
     return [answer, check]
 
 
-def test_file(exercise: CodeExercise) -> str:
-    """The otter test file of one exercise: one point, the chapter's check."""
+def hidden_tests(module: str, root: Path = ROOT) -> set[str]:
+    """The names of the hidden tests in ``hidden_tests/<module>.py`` (read, not
+    imported: the folder is the instructor's, outside the package)."""
+    path = root / HIDDEN / f"{module}.py"
+    if not path.exists():
+        return set()
+    return {
+        node.name
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("hidden_")
+    }
+
+
+def test_file(exercise: CodeExercise, hidden: bool = False, root: Path = ROOT):
+    """The otter test file of one exercise: one point, the chapter's check, and
+    with ``hidden`` its hidden test (when it has one), all or nothing."""
+    has_hidden = hidden and exercise.hidden in hidden_tests(exercise.module, root)
     return answers.test_file(
-        exercise.label, exercise.module, exercise.check, exercise.answer
+        exercise.label,
+        exercise.module,
+        exercise.check,
+        exercise.answer,
+        exercise.hidden if has_hidden else None,
     )
 
 
@@ -229,19 +276,87 @@ def chapter_exercises(source: Path) -> list[CodeExercise]:
     return _parse(jupytext.read(source)).exercises
 
 
-def solution_text(source: Path) -> list[str]:
+def graded_chapters(root: Path = ROOT) -> dict[str, list[CodeExercise]]:
+    """``{chapter: its code exercises}`` for every chapter that has some, in
+    reading order (chapters as ``_toc.yml`` names them, ``book/x/y``)."""
+    graded = {}
+    for name in toc_chapters(root):
+        source = root / f"{name}.md"
+        if is_notebook(source) and (exercises := chapter_exercises(source)):
+            graded[name] = exercises
+    return graded
+
+
+def expected_tables(root: Path = ROOT) -> dict[Path, dict]:
+    """What ``lecturecode/exercises/expected.json`` and
+    ``hidden_tests/expected.json`` hold: for every entry a check or hidden test
+    module declares in ``EXPECTED_CASES`` (``{name: (rel, inputs)}``), the digest
+    of the reference answer, computed from the chapter's solution cell (the
+    number itself, or the solution function on each input)."""
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    by_check = {
+        e.check: e
+        for exercises in graded_chapters(root).values()
+        for e in exercises
+    }
+    modules = {e.module for e in by_check.values()}
+    tables = {}
+    for package, folder in (
+        ("lecturecode.exercises", root / "lecturecode" / "exercises"),
+        (HIDDEN, root / HIDDEN),
+    ):
+        table = {}
+        for module in sorted(modules):
+            if not (folder / f"{module}.py").exists():
+                continue
+            declared = getattr(
+                importlib.import_module(f"{package}.{module}"), "EXPECTED_CASES", {}
+            )
+            for name, (rel, inputs) in declared.items():
+                exercise = by_check["check_" + name.split("_", 1)[1]]
+                answer = exercise.reference_answer()
+                if inputs is None:
+                    table[name] = expected_entry(name, answer, rel)
+                    continue
+                for args in inputs:
+                    key = f"{name}{tuple(args)!r}"
+                    table[key] = expected_entry(key, answer(*args), rel)
+        tables[folder / "expected.json"] = dict(sorted(table.items()))
+    return tables
+
+
+def write_expected(root: Path = ROOT) -> list[Path]:
+    """Rewrite both ``expected.json`` files from the chapters (see
+    :func:`expected_tables`)."""
+    written = []
+    for path, table in expected_tables(root).items():
+        path.write_text(json.dumps(table, indent=1) + "\n")
+        written.append(path)
+    return written
+
+
+def removed_text(source: Path) -> list[str]:
     """Every non-blank line that the student edition removes from ``source``."""
-    return _parse(jupytext.read(source)).solution_text
+    return _parse(jupytext.read(source)).removed_text
 
 
-def student_notebook(source: Path, repo: str, root: Path = ROOT):
-    """One chapter as a student notebook (see the module's docstring)."""
+def student_notebook(
+    source: Path, repo: str, root: Path = ROOT, install: str | None = None
+):
+    """One chapter as a student notebook (see the module's docstring). Its first
+    cell installs ``lecturecode @ git+<repo>``, or the pip requirement
+    ``install`` (a wheel's URL, say) when given."""
     notebook = export_chapter(source, repo)
-    install, rest = notebook.cells[0], nbformat.from_dict(notebook)
+    install_cell, rest = notebook.cells[0], nbformat.from_dict(notebook)
+    if install is not None:
+        install_cell.source = install_cell.source.replace(
+            f"lecturecode @ git+{repo}", install
+        )
     rest.cells = rest.cells[1:]
     parsed = _parse(rest)
     name = source.relative_to(root).with_suffix("").as_posix()
-    cells = [install]
+    cells = [install_cell]
     if parsed.exercises:
         setup = _setup_cell(source.stem, parsed.exercises)
         cells.append(nbformat.v4.new_code_cell(setup))
@@ -289,7 +404,9 @@ def _names(source: str) -> tuple[set[str], set[str]]:
     return defined, used
 
 
-def export_student(repo: str, out: Path, root: Path = ROOT) -> list[Path]:
+def export_student(
+    repo: str, out: Path, root: Path = ROOT, install: str | None = None
+) -> list[Path]:
     """Write every notebook chapter under ``out`` as a student notebook."""
     written = []
     for name in toc_chapters(root):
@@ -298,6 +415,6 @@ def export_student(repo: str, out: Path, root: Path = ROOT) -> list[Path]:
             continue
         target = out / f"{name}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(student_notebook(source, repo, root), target)
+        nbformat.write(student_notebook(source, repo, root, install), target)
         written.append(target)
     return written

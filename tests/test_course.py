@@ -42,14 +42,19 @@ def test_student_notebooks_keep_the_exercises_and_lose_the_solutions(name):
         assert directive not in text
     assert text.count("{exercise}") == source.count("{exercise}")
     # every line only a solution has (it occurs once in the chapter) is gone,
-    # but for the import of its check, which the answer cell keeps
-    removed = student.solution_text(ROOT / f"{name}.md")
+    # but for what the answer cell keeps: the import of its check, and the
+    # reference's def line, imports and docstring (the task, not the method)
+    removed = student.removed_text(ROOT / f"{name}.md")
+    stubs = {
+        line.strip() for e in EXERCISES[name] for line in e.stub().splitlines()
+    }
     solution_only = [
         line
         for line in removed
         if len(line) > 20
         and source.count(line) == 1
         and not line.startswith("from lecturecode.exercises.")
+        and line.strip() not in stubs
     ]
     assert solution_only or "{solution" not in source
     assert not [line for line in solution_only if line in text]
@@ -88,6 +93,12 @@ def test_export_writes_every_chapter_installing_the_package_first(tmp_path):
     assert len(written) == len(CHAPTERS)
     first = nbformat.read(written[1], as_version=4).cells[0].source
     assert f'"lecturecode @ git+{REPO}"' in first
+    wheel = "https://example.org/course/lecturecode-0.1.0-py3-none-any.whl"
+    notebook = student.student_notebook(
+        ROOT / f"{GRADED[0]}.md", REPO, install=wheel
+    )
+    assert f'"{wheel}"' in notebook.cells[0].source
+    assert "git+" not in notebook.cells[0].source
 
 
 def test_a_student_notebook_runs_with_its_stubs(tmp_path, monkeypatch):

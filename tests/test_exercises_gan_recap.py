@@ -4,19 +4,22 @@ plausible wrong answers with a message that says what is wrong."""
 import pytest
 import torch
 import torch.nn.functional as F
+from course_cases import references
 
+from hidden_tests import gan_recap as hidden
 from lecturecode.exercises import ExerciseFailed
 from lecturecode.exercises import gan_recap as ex
 
+ref = references()  # the chapters' reference solutions
+
 
 def test_non_saturating_loss_check():
-    assert ex.check_non_saturating_loss(ex.solution_non_saturating_loss)
+    assert ex.check_non_saturating_loss(ref.solution_non_saturating_loss)
 
 
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (lambda a: -torch.log(torch.sigmoid(a)).mean(), "underflowed"),
         (lambda a: -F.softplus(a).mean(), "saturating loss"),
         (lambda a: F.softplus(a).mean(), "wrong term"),
         (lambda a: -F.softplus(-a).mean(), "sign is flipped"),
@@ -32,8 +35,24 @@ def test_non_saturating_loss_check_rejects(wrong, message):
         ex.check_non_saturating_loss(wrong)
 
 
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda a: -torch.log(torch.sigmoid(a)).mean(),
+        lambda a: torch.log1p(torch.exp(-a)).mean(),
+    ],
+    ids=["log of sigmoid", "log1p of exp"],
+)
+def test_naive_losses_pass_the_check_and_fail_at_minus_1000(wrong):
+    """The public check's logits (near 0 and -30) do not overflow either
+    formula; the hidden test's -1000 does."""
+    assert ex.check_non_saturating_loss(wrong)
+    with pytest.raises(ExerciseFailed, match="underflowed"):
+        hidden.hidden_non_saturating_loss(wrong)
+
+
 def test_count_covered_modes_check():
-    assert ex.check_count_covered_modes(ex.solution_count_covered_modes)
+    assert ex.check_count_covered_modes(ref.solution_count_covered_modes)
 
 
 def _count(

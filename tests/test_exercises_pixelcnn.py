@@ -3,29 +3,33 @@ plausible wrong answers, saying what is wrong."""
 
 import pytest
 import torch
+from course_cases import references
 
+from hidden_tests import pixelcnn as hidden
 from lecturecode.exercises import ExerciseFailed, pixelcnn
+
+ref = references()  # the chapters' reference solutions
 
 
 def test_masks_check():
-    assert pixelcnn.check_masks(pixelcnn.solution_masks)
+    assert pixelcnn.check_masks(ref.solution_masks)
 
 
 def with_A(make_A):
     """A candidate whose mask A is ``make_A(k)`` and mask B the right one."""
 
     def candidate(k):
-        return make_A(k), pixelcnn.solution_masks(k)[1]
+        return make_A(k), ref.solution_masks(k)[1]
 
     return candidate
 
 
 def sees_centre(k):
-    return pixelcnn.solution_masks(k)[1]
+    return ref.solution_masks(k)[1]
 
 
 def column_order(k):
-    return pixelcnn.solution_masks(k)[0].T
+    return ref.solution_masks(k)[0].T
 
 
 def whole_centre_row(k):
@@ -54,14 +58,14 @@ def strict_lower_triangle(k):
         (with_A(rows_above_only), "left of the centre"),
         (with_A(lambda k: 1 - sees_centre(k)), "flipped"),
         (with_A(strict_lower_triangle), "entry by entry"),
-        (lambda k: (pixelcnn.solution_masks(k)[0],) * 2, "must include the centre"),
+        (lambda k: (ref.solution_masks(k)[0],) * 2, "must include the centre"),
         (
-            lambda k: (pixelcnn.solution_masks(k)[0], torch.ones(k, k)),
+            lambda k: (ref.solution_masks(k)[0], torch.ones(k, k)),
             "mask A plus the centre",
         ),
-        (lambda k: pixelcnn.solution_masks(k)[0], "pair"),
+        (lambda k: ref.solution_masks(k)[0], "pair"),
         (
-            lambda k: tuple(m[:, :-1] for m in pixelcnn.solution_masks(k)),
+            lambda k: tuple(m[:, :-1] for m in ref.solution_masks(k)),
             "should be",
         ),
     ],
@@ -72,11 +76,11 @@ def test_masks_check_rejects(wrong, message):
 
 
 def test_channel_mask_check():
-    assert pixelcnn.check_channel_mask(pixelcnn.solution_channel_mask)
+    assert pixelcnn.check_channel_mask(ref.solution_channel_mask)
 
 
 def swapped(kind, n_out, n_in):
-    return pixelcnn.solution_channel_mask("B" if kind == "A" else "A", n_out, n_in)
+    return ref.solution_channel_mask("B" if kind == "A" else "A", n_out, n_in)
 
 
 def interleaved(kind, n_out, n_in):
@@ -91,13 +95,19 @@ def interleaved(kind, n_out, n_in):
     [
         (swapped, "that is mask"),
         (interleaved, "interleaved"),
-        (
-            lambda kind, o, i: pixelcnn.solution_channel_mask(kind, o, i).T,
-            "(out, in)",
-        ),
         (lambda kind, o, i: torch.ones(o, i), "is not right"),
     ],
 )
 def test_channel_mask_check_rejects(wrong, message):
     with pytest.raises(ExerciseFailed, match=message):
         pixelcnn.check_channel_mask(wrong)
+
+
+def test_a_transposed_channel_mask_fails_the_hidden_test():
+    """The public layers have as many inputs as outputs: only the hidden ones
+    show (in, out) for (out, in)."""
+    with pytest.raises(ExerciseFailed, match="\\(out, in\\)"):
+        hidden.hidden_channel_mask(
+            lambda kind, o, i: ref.solution_channel_mask(kind, o, i).T
+        )
+

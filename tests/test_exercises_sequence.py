@@ -5,16 +5,19 @@ import math
 
 import pytest
 import torch
+from course_cases import references
 
 from lecturecode.exercises import ExerciseFailed, lstm
 from lecturecode.exercises import char_language_model as lm
 from lecturecode.exercises import recurrent_networks as rnn
 
+ref = references()  # the chapters' reference solutions
+
 # Recurrent networks ----------------------------------------------------------------
 
 
 def test_rnn_log_prob_check_accepts_the_solution():
-    assert rnn.check_rnn_log_prob(rnn.solution_rnn_log_prob)
+    assert rnn.check_rnn_log_prob(ref.solution_rnn_log_prob)
 
 
 def _log_prob_variant(shift=True, log=True, softmax=True, bits=False):
@@ -73,7 +76,7 @@ def test_nonnormal_check_rejects(wrong, message):
 
 
 def test_clip_check_accepts_the_solution():
-    assert rnn.check_clip_by_norm(rnn.solution_clip_by_norm)
+    assert rnn.check_clip_by_norm(ref.solution_clip_by_norm)
 
 
 @pytest.mark.parametrize(
@@ -100,7 +103,7 @@ def test_clip_check_rejects(wrong, message):
 
 
 def test_lstm_cell_check_accepts_the_solution():
-    assert lstm.check_lstm_cell(lstm.solution_lstm_cell)
+    assert lstm.check_lstm_cell(ref.solution_lstm_cell)
 
 
 def _cell_variant(mistake):
@@ -147,7 +150,7 @@ def test_lstm_cell_check_rejects_a_single_output():
 
 
 def test_lecture_weights_check_accepts_the_solution():
-    assert lstm.check_lecture_weights(lstm.solution_lecture_weights)
+    assert lstm.check_lecture_weights(ref.solution_lecture_weights)
 
 
 def _weights_variant(order=("i", "f", "g", "o"), both_biases=True):
@@ -196,7 +199,7 @@ def test_carousel_check_rejects(wrong, message):
 
 
 def test_temperature_check_accepts_the_solution():
-    assert lm.check_sample_with_temperature(lm.solution_sample_with_temperature)
+    assert lm.check_sample_with_temperature(ref.solution_sample_with_temperature)
 
 
 def _sampler(transform):

@@ -24,21 +24,16 @@ def _close(a, b, tol=1e-8):
 # Exercise: the inverse of an affine coupling ----------------------------------
 
 
-def solution_affine_coupling_inverse(z, mask, s_theta, t_theta):
-    """``x_A = z_A``, ``x_B = (z_B - t_theta(z_A)) * exp(-s_theta(z_A))``."""
-    z_kept = z * mask
-    s, t = s_theta(z_kept), t_theta(z_kept)
-    return z_kept + (1 - mask) * (z - t) * torch.exp(-s)
-
-
 def check_affine_coupling_inverse(fn) -> bool:
-    """Check ``fn(z, mask, s_theta, t_theta) -> x`` on random affine couplings.
+    """Check ``fn(z, mask, s_theta, t_theta) -> x`` on a random affine coupling
+    of six coordinates that keeps the first half (the grader also tries other
+    masks).
 
     ``mask`` is 1 on the kept coordinates; ``s_theta`` and ``t_theta`` take the
     masked input ``z * mask`` and return values that are 0 on the kept coordinates.
     """
     generator = torch.Generator().manual_seed(18)
-    for mask in (half_mask(6), checkerboard_mask(2, 3, 1)):
+    for mask in (half_mask(6),):
         layer = perturb_parameters(AffineCoupling(mask).double(), 0.4, generator)
         x = torch.randn(10, 6, generator=generator, dtype=F64)
         with torch.no_grad():
@@ -82,17 +77,10 @@ def check_affine_coupling_inverse(fn) -> bool:
 # Exercise: a checkerboard mask -------------------------------------------------
 
 
-def solution_checkerboard(height: int, width: int) -> torch.Tensor:
-    """1 where ``row + column`` is even, flattened in raster (row-major) order."""
-    rows = torch.arange(height).unsqueeze(1)
-    cols = torch.arange(width).unsqueeze(0)
-    return ((rows + cols) % 2 == 0).flatten().float()
-
-
 def check_checkerboard(fn) -> bool:
     """Check ``fn(height, width)`` -> the flattened checkerboard mask with 1 on the
-    top-left pixel, for square and non-square images."""
-    for height, width in ((8, 8), (3, 5), (4, 7), (1, 2)):
+    top-left pixel, for a 3 x 5 and a 1 x 2 image (the grader tries others)."""
+    for height, width in ((3, 5), (1, 2)):
         expected = checkerboard_mask(height, width)
         got = torch.as_tensor(fn(height, width))
         if got.dim() == 2:
@@ -125,19 +113,10 @@ def check_checkerboard(fn) -> bool:
             if torch.equal(got, wrong):
                 fail(f"for a {height} x {width} image: {why}.")
         fail(f"for a {height} x {width} image the mask is wrong.")
-    return passed("a checkerboard in raster order, for any image shape.")
+    return passed("a checkerboard in raster order on both images.")
 
 
 # Exercise: the log-Jacobian of the logit rescaling -----------------------------
-
-
-def solution_logit_log_det(w, levels: int, alpha: float) -> torch.Tensor:
-    """``sum_i log |dv_i/dw_i|`` for ``v = logit(alpha + (1 - 2 alpha) w / K)``."""
-    y = alpha + (1 - 2 * alpha) * w / levels
-    per_coordinate = (
-        math.log(1 - 2 * alpha) - math.log(levels) - torch.log(y) - torch.log1p(-y)
-    )
-    return per_coordinate.sum(dim=1)
 
 
 def check_logit_log_det(fn) -> bool:

@@ -7,18 +7,13 @@ import torch
 import torch.nn.functional as F
 
 from ..data import RingOfGaussians
-from . import fail, passed
+from ..gan import non_saturating_generator_loss
+from . import as_number, fail, matches, passed
 
 F64 = torch.float64
 
 
 # Exercise: the non-saturating generator loss -----------------------------------
-
-
-def solution_non_saturating_loss(fake_logits: torch.Tensor) -> torch.Tensor:
-    """``-E log D(g(z))`` from the logits ``l``: ``-log sigmoid(l) = softplus(-l)``,
-    which stays finite however negative ``l`` gets."""
-    return F.softplus(-fake_logits).mean()
 
 
 def _loss_cases():
@@ -29,19 +24,16 @@ def _loss_cases():
             "a confident discriminator (logits near -30)",
             -30 + torch.randn(64, generator=generator, dtype=F64),
         ),
-        (
-            "extreme logits (-1000 and 1000)",
-            torch.tensor([-1000.0, 0.0, 1000.0], dtype=F64),
-        ),
     ]
 
 
 def check_non_saturating_loss(fn) -> bool:
-    """Check ``fn(fake_logits) -> -E log D(g(z))`` and its gradient, including
-    logits so negative that ``sigmoid`` underflows to zero."""
+    """Check ``fn(fake_logits) -> -E log D(g(z))`` and its gradient against the
+    package's ``non_saturating_generator_loss``, on logits near 0 and near -30
+    (the grader also tries the exercise's -1000)."""
     for what, logits in _loss_cases():
         logits = logits.clone().requires_grad_(True)
-        expected = F.softplus(-logits.detach()).mean()
+        expected = non_saturating_generator_loss(logits.detach())
         got = fn(logits)
         if not isinstance(got, torch.Tensor):
             fail(f"for {what} you returned a {type(got).__name__}, not a tensor")
@@ -81,12 +73,6 @@ def check_non_saturating_loss(fn) -> bool:
 
 
 # Exercise: count the covered modes -----------------------------------------------
-
-
-def solution_count_covered_modes(samples, centers, std) -> int:
-    """Modes nearest to at least one sample within 3 standard deviations."""
-    distance, nearest = torch.cdist(samples, centers).min(dim=1)
-    return len(torch.unique(nearest[distance < 3 * std]))
 
 
 def _coverage_cases():
@@ -146,14 +132,16 @@ def check_count_covered_modes(fn) -> bool:
 # Exercise: how fast simultaneous steps spiral out ---------------------------------
 
 
+EXPECTED_CASES = {"check_spiral_radius": (5e-5, None)}
+
+
 def check_spiral_radius(value: float) -> bool:
     """Check the distance from the origin after 100 simultaneous descent-ascent
     steps of size 0.1 on ``x y``, from ``(1, 0)``."""
     lr, steps = 0.1, 100
-    expected = (1 + lr**2) ** (steps / 2)
-    value = float(value)
-    if math.isclose(value, expected, rel_tol=1e-4):
-        return passed(f"the radius is (1 + 0.01)^50 = {expected:.4f}.")
+    value = as_number(value)
+    if matches("check_spiral_radius", value):
+        return passed(f"the radius after {steps} steps is {value:.4f}.")
     for wrong, why in [
         ((1 + lr**2) ** steps, "each step multiplies the radius by sqrt(1 + lr^2)"),
         (

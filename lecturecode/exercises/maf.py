@@ -9,19 +9,6 @@ from . import fail, passed
 F64 = torch.float64
 
 
-def solution_maf_inverse(layer, z):
-    """``x_i = z_i exp(alpha_i(x_<i)) + mu_i(x_<i)``, one coordinate per pass in
-    the layer's ordering: after pass ``k`` the first ``k`` coordinates of the
-    ordering are final, which is all that ``mu`` and ``alpha`` of the next one
-    need."""
-    x = torch.zeros_like(z)
-    for i in layer.ordering.tolist():
-        mu, alpha = layer.shift_and_log_scale(x)
-        x = x.clone()
-        x[:, i] = z[:, i] * torch.exp(alpha[:, i]) + mu[:, i]
-    return x
-
-
 def _maf_case():
     generator = torch.Generator().manual_seed(18)
     layer = MAF(5, (24, 24), ordering=torch.tensor([3, 1, 4, 0, 2])).double()

@@ -48,17 +48,6 @@ def _result(fn, *args, expected) -> torch.Tensor:
 # Exercise: the log-derivative of one bin ---------------------------------------
 
 
-def solution_bin_log_derivative(xi, s_k, delta_k, delta_k1):
-    """``log g'(x)`` of a rational-quadratic bin at relative position ``xi``
-    (eq. rq')."""
-    between = xi * (1 - xi)
-    denominator = s_k + (delta_k1 + delta_k - 2 * s_k) * between
-    numerator = s_k**2 * (
-        delta_k1 * xi**2 + 2 * s_k * between + delta_k * (1 - xi) ** 2
-    )
-    return torch.log(numerator) - 2 * torch.log(denominator)
-
-
 def check_bin_log_derivative(fn) -> bool:
     """Check ``fn(xi, s_k, delta_k, delta_k1)`` -> ``log g'(x)``, one per bin."""
     b = random_bins()
@@ -91,16 +80,6 @@ def check_bin_log_derivative(fn) -> bool:
 
 
 # Exercise: the inverse of one bin -----------------------------------------------
-
-
-def solution_bin_inverse(rise, h_k, s_k, delta_k, delta_k1):
-    """The ``xi`` in ``[0, 1]`` whose rise ``g(x) - y_k`` is ``rise``: the root
-    of ``a xi^2 + b xi + c = 0`` in the bin, as ``2c / (-b - sqrt(b^2 - 4ac))``."""
-    curvature = delta_k1 + delta_k - 2 * s_k
-    a = h_k * (s_k - delta_k) + rise * curvature
-    b = h_k * delta_k - rise * curvature
-    c = -s_k * rise
-    return 2 * c / (-b - torch.sqrt(b**2 - 4 * a * c))
 
 
 def _quadratic(rise, h_k, s_k, delta_k, delta_k1):
