@@ -72,3 +72,36 @@ def hidden_logit_log_det(fn) -> bool:
             fail(f"for {what} your values differ from the rescaling's: use the "
                  "arguments, not the digits' constants")
     return True
+
+
+def hidden_dequantization_gap(fn) -> bool:
+    """Finer cells (eight and five sub-intervals) with peaked, lopsided and flat
+    model densities: the gap equals the KL divergence, is never negative, is
+    Jensen's gap of the log (log of the mean minus mean of the log) for a
+    uniform q, and vanishes where q is the model's own density of u."""
+    generator = torch.Generator().manual_seed(1818)
+    for m in (8, 5):
+        peaked = torch.exp(-((torch.arange(m, dtype=F64) - m / 3) ** 2) / 2) * 3
+        lopsided = 0.05 + torch.rand(m, generator=generator, dtype=F64) * 1.5
+        for p_cell in (peaked, lopsided, torch.full((m,), 0.7, dtype=F64)):
+            guess = 0.2 + torch.rand(m, generator=generator, dtype=F64)
+            uniform = torch.ones(m, dtype=F64)
+            for name, q_cell in (("a uniform q", uniform),
+                                 ("an arbitrary q", guess / guess.mean()),
+                                 ("q = p(x+u)/P(x)", p_cell / p_cell.mean())):
+                what = f"{m} sub-intervals and {name}"
+                got = call(fn, p_cell.clone(), q_cell.clone(), what=what)
+                if not isinstance(got, tuple | list) or len(got) != 2:
+                    fail(f"for {what} you did not return (gap, kl)")
+                gap, kl = (float(torch.as_tensor(v, dtype=F64)) for v in got)
+                if abs(gap - kl) > 1e-8 or gap < -1e-10:
+                    fail(f"for {what} gap {gap:.6f} and KL {kl:.6f} should be "
+                         "equal and non-negative")
+                if name == "a uniform q":
+                    jensen = (p_cell.mean().log() - p_cell.log().mean()).item()
+                    if abs(gap - jensen) > 1e-8:
+                        fail(f"for {what} the gap is {jensen:.6f}, you give "
+                             f"{gap:.6f}: the cell has m sub-intervals, not 4")
+                if name.startswith("q = ") and abs(gap) > 1e-8:
+                    fail(f"for {what} the bound is tight, you give {gap:.6f}")
+    return True

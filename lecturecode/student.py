@@ -292,7 +292,8 @@ def expected_tables(root: Path = ROOT) -> dict[Path, dict]:
     ``hidden_tests/expected.json`` hold: for every entry a check or hidden test
     module declares in ``EXPECTED_CASES`` (``{name: (rel, inputs)}``), the digest
     of the reference answer, computed from the chapter's solution cell (the
-    number itself, or the solution function on each input)."""
+    number itself, or the solution function on each input; an answer that is a
+    pair gets a digest an item, keys ending in ``[0]``, ``[1]``)."""
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     by_check = {
@@ -321,7 +322,13 @@ def expected_tables(root: Path = ROOT) -> dict[Path, dict]:
                     continue
                 for args in inputs:
                     key = f"{name}{tuple(args)!r}"
-                    table[key] = expected_entry(key, answer(*args), rel)
+                    value = answer(*args)
+                    if isinstance(value, tuple | list):  # one digest an item
+                        for i, item in enumerate(value):
+                            table[f"{key}[{i}]"] = expected_entry(
+                                f"{key}[{i}]", item, rel)
+                    else:
+                        table[key] = expected_entry(key, value, rel)
         tables[folder / "expected.json"] = dict(sorted(table.items()))
     return tables
 

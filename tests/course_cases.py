@@ -272,6 +272,17 @@ SLIP = {
         "    return log_det.sum(1)\n",
         "constants",
     ),
+    # the public cells' four sub-intervals written in for m
+    "ex-digits-jensen-gap": (
+        "import torch\n\n"
+        "def dequantization_gap(p_cell, q_cell):\n"
+        "    p, q = p_cell.double(), q_cell.double()\n"
+        "    probability = (p / 4).sum()\n"
+        "    jensen = (q / 4 * (p.log() - q.log())).sum()\n"
+        "    kl = (q / 4 * (q * probability / p).log()).sum()\n"
+        "    return (probability.log() - jensen).item(), kl.item()\n",
+        "8 sub-intervals",
+    ),
     # a loop over the bins of a 1-D tensor
     "ex-spline-log-derivative": (
         "import math\nimport torch\n\n"
