@@ -1,6 +1,7 @@
 """What tests/test_book.py and tests/test_pdf.py read out of a printed PDF (pypdf)."""
 
 import re
+import unicodedata
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -14,8 +15,9 @@ def page_texts(path: Path) -> list[str]:
 
 
 def squeeze(text: str) -> str:
-    """The text without white space (a PDF breaks lines anywhere)."""
-    return re.sub(r"\s+", "", text)
+    """The text without white space (a PDF breaks lines anywhere) and with its
+    ligatures spelt out (the fl of "flows" may be one glyph)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def raw_tex(path: Path) -> list[str]:

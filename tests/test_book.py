@@ -218,7 +218,7 @@ def test_chapters_link_to_their_source_and_launch_services(built_book):
 # book (its chapters come from the execution cache of the build above, nothing is
 # executed again), printed by Chromium.
 @pytest.fixture(scope="session")
-def built_pdf(built_book):
+def built_pdf(built_book, browser):
     sys.path.insert(0, str(ROOT / "book" / "_ext"))
     import print_pdf
 
@@ -233,7 +233,8 @@ def built_pdf(built_book):
                     + run.stderr[-3000:])
     assert "Executing notebook" not in run.stdout, "the PDF build executed again"
     single = out / "_build" / "singlehtml"
-    pdf = print_pdf.print_book(single, out / "_build" / "pdf" / print_pdf.PDF_NAME)
+    pdf = out / "_build" / "pdf" / print_pdf.PDF_NAME
+    print_pdf.print_book(single, pdf, browser=browser)
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(pdf, ARTIFACTS / print_pdf.PDF_NAME)  # to look at
     return single, pdf
@@ -246,18 +247,23 @@ def chapter_title(page: str) -> str:
 
 
 def test_the_pdf_has_every_chapter_math_figure_and_a_plausible_length(built_pdf):
+    import print_pdf
     from pdf_checks import images, outline_titles, page_texts, raw_tex, squeeze
 
     single, pdf = built_pdf
     texts = page_texts(pdf)
     text = squeeze(" ".join(texts))
-    bookmarks = {squeeze(title) for title in outline_titles(pdf)}
     missing = [page for page in PAGES if squeeze(chapter_title(page)) not in text]
     assert missing == [], f"chapters missing from the PDF: {missing}"
-    unmarked = [p for p in PAGES if squeeze(chapter_title(p)) not in bookmarks]
+    # Chromium may repeat the first line of a wrapped heading in its bookmark
+    bookmarks = [squeeze(title) for title in outline_titles(pdf)]
+    unmarked = [
+        page for page in PAGES
+        if not any(b.startswith(squeeze(chapter_title(page))[:20]) for b in bookmarks)
+    ]
     assert unmarked == [], f"chapters without a bookmark: {unmarked}"
     assert raw_tex(pdf) == [], "untypeset TeX in the PDF"
-    html = (single / "index.html").read_text()
+    html = (single / print_pdf.main_page(single)).read_text()
     figures = set(re.findall(r'<img[^>]+src="(_images/[^"]+)"', html))
     assert figures and images(pdf) >= len(figures), "figures missing from the PDF"
     # at least two pages a chapter; at most what the single page's words and

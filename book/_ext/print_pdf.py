@@ -89,18 +89,26 @@ def main_page(folder: Path) -> str:
     return "book-print.html"
 
 
-def print_book(folder: Path, out: Path, page: str | None = None) -> Path:
+def print_book(folder: Path, out: Path, page: str | None = None,
+               browser=None) -> Path:
     """Print ``folder/page`` (by default the book's page of a ``singlehtml``
-    build) to ``out``."""
-    from playwright.sync_api import sync_playwright
+    build) to ``out``, in ``browser`` (a Playwright Chromium) or in a Chromium
+    started for it."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=find_chromium(), args=FLAGS
+            )
+            try:
+                return print_book(folder, out, page, chromium)
+            finally:
+                chromium.close()
 
     page = page or main_page(folder)
-
     out.parent.mkdir(parents=True, exist_ok=True)
-    with serve(folder) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=find_chromium(), args=FLAGS
-        )
+    with serve(folder) as url:
         tab = browser.new_page(viewport={"width": 1100, "height": 1400})
         errors = []
         tab.on("pageerror", lambda error: errors.append(str(error)))
@@ -138,7 +146,7 @@ def print_book(folder: Path, out: Path, page: str | None = None) -> Path:
             margin={"top": "16mm", "bottom": "18mm", "left": "14mm",
                     "right": "14mm"},
         )
-        browser.close()
+        tab.close()
     if errors:
         raise SystemExit(f"JavaScript errors on {page}: {errors}")
     return out
