@@ -70,17 +70,21 @@ def installed(tmp_path_factory):
     env_dir = base / "venv"
     venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
-    site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    ours = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
-    (Path(site) / "book_dependencies.pth").write_text("\n".join(sorted(ours)) + "\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    # the wheel first, into an environment that has nothing else yet (pip must not
+    # see this checkout, or an editable install of it, as installed already)
     subprocess.run(
         [*pip, "--python", str(python), "install", "--no-deps", "--no-index",
-         str(wheel)],
-        check=True,
+         "--force-reinstall", str(wheel)],
+        check=True, env=env,
     )
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True, env=env,
+    ).stdout.strip()
+    assert list(Path(site).glob("lecturecode-*.dist-info")), "the wheel is missing"
+    ours = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    (Path(site) / "book_dependencies.pth").write_text("\n".join(sorted(ours)) + "\n")
 
     # The kernel is this environment's python, whatever kernels the machine has.
     kernels = base / "jupyter"
@@ -90,7 +94,6 @@ def installed(tmp_path_factory):
     (spec / "kernel.json").write_text(
         json.dumps({"argv": argv, "display_name": "wheel", "language": "python"})
     )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(
         JUPYTER_PATH=str(kernels),
         LECTURE_SCALE="smoke",
