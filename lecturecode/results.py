@@ -3,7 +3,8 @@
 ``python -m lecturecode figures --scale full`` (the GPU job) writes
 ``book/full/results.json``. Until a full-scale run has been committed, the chapter
 shows a run of the same command at the quick scale, ``book/quick/results.json``, and
-says so; ``LECTURE_RESULTS=<folder>`` points it at any other run.
+says so; ``LECTURE_RESULTS=<folder>`` points it at any other run. An installed wheel
+has no checkout and carries copies of both folders (``lecturecode/committed/``).
 """
 
 import math
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from .paths import FULL_OUTPUT, QUICK_OUTPUT
+from .paths import COMMITTED, FULL_OUTPUT, QUICK_OUTPUT
 from .records import RESULTS_FILE, read_results, recipe_card
 
 RESULTS_VARIABLE = "LECTURE_RESULTS"
@@ -23,13 +24,30 @@ RESULTS_VARIABLE = "LECTURE_RESULTS"
 NOT_RECORDED = "not recorded in this run"
 
 
+def committed_runs(scale: str) -> list[Path]:
+    """Where the committed run of ``scale`` (``"full"`` or ``"quick"``) may be: the
+    checkout's ``book/<scale>``, then the copy an installed wheel carries."""
+    if scale not in ("full", "quick"):
+        raise ValueError(f"scale must be 'full' or 'quick', got {scale!r}")
+    return [{"full": FULL_OUTPUT, "quick": QUICK_OUTPUT}[scale], COMMITTED / scale]
+
+
+def full_results() -> dict | None:
+    """The committed full-scale run, or None when none has been committed."""
+    for folder in committed_runs("full"):
+        if (folder / RESULTS_FILE).exists():
+            return read_results(folder)
+    return None
+
+
 def results_dir() -> Path:
     """The folder whose ``results.json`` the book shows: ``$LECTURE_RESULTS``, else
-    the full-scale run, else the quick-scale one."""
+    the full-scale run, else the quick-scale one (each from the checkout, or from
+    the wheel when there is no checkout)."""
     if os.environ.get(RESULTS_VARIABLE):
         candidates = [Path(os.environ[RESULTS_VARIABLE])]
     else:
-        candidates = [FULL_OUTPUT, QUICK_OUTPUT]
+        candidates = [*committed_runs("full"), *committed_runs("quick")]
     for folder in candidates:
         if (folder / RESULTS_FILE).exists():
             return folder

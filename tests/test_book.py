@@ -215,3 +215,71 @@ def test_chapters_link_to_their_source_and_launch_services(built_book):
     for link in expected:
         assert link in html, link
     assert (built_book / "_sources" / "book" / "flows" / "coupling.ipynb").exists()
+
+
+# The PDF of the whole book, as `make pdf` makes it: the single-page build of the same
+# book (its chapters come from the execution cache of the build above, nothing is
+# executed again), printed by Chromium.
+@pytest.fixture(scope="session")
+def built_pdf(built_book, browser):
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    import print_pdf
+
+    out = built_book.parents[1]  # the --path-output of the HTML build
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    command = [str(jupyter_book), "build", str(ROOT), "--path-output", str(out)]
+    command += ["--builder", "singlehtml", "--all", "-W", "--keep-going"]
+    run = subprocess.run(command, capture_output=True, text=True)
+    if run.returncode != 0:
+        warnings = [line for line in run.stdout.splitlines() if "WARNING" in line]
+        pytest.fail("the single-page build failed:\n" + "\n".join(warnings[-30:])
+                    + run.stderr[-3000:])
+    assert "Executing notebook" not in run.stdout, "the PDF build executed again"
+    single = out / "_build" / "singlehtml"
+    pdf = out / "_build" / "pdf" / print_pdf.PDF_NAME
+    print_pdf.print_book(single, pdf, browser=browser)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(pdf, ARTIFACTS / print_pdf.PDF_NAME)  # to look at
+    return single, pdf
+
+
+def chapter_title(page: str) -> str:
+    source = (ROOT / f"{page}.md").read_text()
+    title = re.search(r"^# (.+)$", source, re.M).group(1)
+    return re.sub(r"[`*]|\{[a-z]+\}", "", title)  # as the page shows it
+
+
+def test_the_pdf_has_every_chapter_math_figure_and_a_plausible_length(built_pdf):
+    import print_pdf
+    from pdf_checks import images, outline_titles, page_texts, raw_tex, squeeze
+
+    single, pdf = built_pdf
+    texts = page_texts(pdf)
+    text = squeeze(" ".join(texts))
+    missing = [page for page in PAGES if squeeze(chapter_title(page)) not in text]
+    assert missing == [], f"chapters missing from the PDF: {missing}"
+    # Chromium may repeat the first line of a wrapped heading in its bookmark
+    bookmarks = [squeeze(title) for title in outline_titles(pdf)]
+    unmarked = [
+        page for page in PAGES
+        if not any(b.startswith(squeeze(chapter_title(page))[:20]) for b in bookmarks)
+    ]
+    assert unmarked == [], f"chapters without a bookmark: {unmarked}"
+    assert raw_tex(pdf) == [], "untypeset TeX in the PDF"
+    html = (single / print_pdf.main_page(single)).read_text()
+    figures = set(re.findall(r'<img[^>]+src="(_images/[^"]+)"', html))
+    assert figures and images(pdf) >= len(figures), "figures missing from the PDF"
+    # at least two pages a chapter; at most what the single page's words and
+    # figures could fill at a hundred words a page and a figure a page
+    words = len(re.sub(r"<[^>]+>", " ", html).split())
+    assert 2 * len(PAGES) <= len(texts) <= words // 100 + len(figures), len(texts)
+    assert "Bibliography" in " ".join(texts) or "References" in " ".join(texts)
+
+
+def test_every_page_links_to_the_pdf(built_book):
+    for page in PAGES:
+        html = (built_book / f"{page}.html").read_text()
+        links = re.findall(r'<a class="book-pdf" href="([^"]+)"', html)
+        assert links, f"no link to the PDF on {page}"
+        target = (built_book / page).parent / links[0]
+        assert target.resolve() == (built_book / "lecture18.pdf").resolve(), page

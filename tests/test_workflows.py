@@ -24,8 +24,10 @@ def load(path):
     return workflow
 
 
-def test_the_three_workflows_exist():
-    assert {p.name for p in WORKFLOWS} == {"ci.yml", "deploy.yml", "gpu.yml"}
+def test_the_four_workflows_exist():
+    assert {p.name for p in WORKFLOWS} == {
+        "ci.yml", "deploy.yml", "drift.yml", "gpu.yml"
+    }
 
 
 def test_actionlint_finds_no_problems():
@@ -109,3 +111,42 @@ def test_ci_runs_the_readme_test_command():
     steps = load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]["test"]["steps"]
     assert any(str(step.get("run", "")).startswith("make test") for step in steps)
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_deploy_publishes_the_pdf_with_the_pages():
+    steps = load(ROOT / ".github" / "workflows" / "deploy.yml")["jobs"]["build"]["steps"]
+    runs = [str(step.get("run", "")) for step in steps]
+    pdf = next(i for i, run in enumerate(runs) if "make pdf" in run)
+    assert "lecture18.pdf" in runs[pdf] and '"$RUNNER_TEMP/site' in runs[pdf]
+    assert any("make book" in run for run in runs[:pdf])  # the cache it reuses
+    assert any("upload-pages-artifact" in str(step.get("uses")) for step in steps[pdf:])
+
+
+def test_drift_tests_the_newest_versions_weekly_and_reports_failures():
+    workflow = load(ROOT / ".github" / "workflows" / "drift.yml")
+    assert "schedule" in workflow["on"] and "workflow_dispatch" in workflow["on"]
+    newest, report = workflow["jobs"]["newest"], workflow["jobs"]["report"]
+    runs = [str(step.get("run", "")) for step in newest["steps"]]
+    assert any(run.startswith("make test LOCK= ") for run in runs)  # no lock
+    assert "permissions" not in newest  # read-only, the workflow's default
+    assert report["needs"] == "newest" and report["if"] == "failure()"
+    assert report["permissions"] == {"issues": "write"}
+    assert "gh issue create" in str(report["steps"])
+
+
+def test_every_other_install_is_pinned_by_the_lock():
+    """CI and the deploy workflow install through make (which passes -c
+    constraints.txt) or pass the lock themselves; so does Binder. The GPU workflow
+    keeps its runner's CUDA torch; the drift workflow tests without the lock."""
+    for name in ("ci.yml", "deploy.yml"):
+        for job in load(ROOT / ".github" / "workflows" / name)["jobs"].values():
+            for step in job.get("steps", []):
+                for line in str(step.get("run", "")).splitlines():
+                    if "pip install" in line:
+                        assert "-c constraints.txt" in line, f"{name}: {line}"
+    binder = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    assert "-c ../constraints.txt" in binder
+    makefile = (ROOT / "Makefile").read_text()
+    setup = makefile.split("$(VENV)/.installed:")[1].split("\n\n")[0]
+    installs = [line for line in setup.splitlines() if "pip install" in line]
+    assert installs and all(line.endswith("$(PIP_LOCK)") for line in installs)

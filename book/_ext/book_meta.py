@@ -10,6 +10,9 @@
   (the deploy workflow writes it there with ``python -m lecturecode notebooks``).
   Without one (a copy with no GitHub remote) the book shows none of these rather
   than links to nowhere, and its download menu offers the MyST source only.
+- Every page links to the PDF of the whole book (``make pdf``; the deploy workflow
+  publishes it at the root of the site as ``lecture18.pdf``), in its footer and in
+  its download menu.
 """
 
 import os
@@ -20,6 +23,7 @@ import lecturecode
 from lecturecode.paths import ROOT
 
 NOTEBOOKS_BRANCH = "notebooks"
+PDF_NAME = "lecture18.pdf"  # at the root of the built site (make pdf, deploy.yml)
 GITHUB = re.compile(
     r"^(?:https://github\.com/|git@github\.com:)([\w.-]+/[\w.-]+?)(?:\.git)?/?$"
 )
@@ -100,7 +104,30 @@ def _add_colab(app, pagename, templatename, context, doctree):
     )
 
 
+def _link_pdf(app, pagename, templatename, context, doctree):
+    """A link to the PDF of the book, relative to the page, in the footer and
+    (where the page has one) the download menu."""
+    if getattr(app.config, "student_edition", False):
+        return  # the PDF holds the solutions
+    url = context["pathto"](PDF_NAME, 1)
+    link = f'<a class="book-pdf" href="{url}">The whole book as a PDF</a>. '
+    context["theme_extra_footer"] = link + context.get("theme_extra_footer", "")
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "download-buttons":
+            group["buttons"].append(
+                {
+                    "type": "link",
+                    "text": "book.pdf",
+                    "tooltip": "The whole book as a PDF",
+                    "icon": "fas fa-file-pdf",
+                    "url": url,
+                    "label": "download-book-pdf-button",
+                }
+            )
+
+
 def setup(app):
     app.connect("config-inited", _configure, priority=900)
     app.connect("html-page-context", _add_colab, priority=502)
+    app.connect("html-page-context", _link_pdf, priority=503)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -230,6 +230,7 @@ def train_made_reference(seed: int = 0, **run):
     )
 
 
+@cached
 def made_on_pixels(pixels, num_masks: int, ordering="random", seed: int = 0):
     """A MADE with ``num_masks`` mask sets trained on a few pixels of the digits
     (few enough to enumerate every binary vector): for the exhaustive checks of
@@ -370,6 +371,7 @@ def maf_flow(dim: int, layers: int, hidden_sizes) -> Compose:
     )
 
 
+@cached
 def train_maf_2d(
     data: dict,
     seed: int = 0,

@@ -7,15 +7,22 @@ be shared in memory. :func:`cached` stores what a training function returns
 (the model and its record, as trained, training time included) under a key made
 of everything that decides the result:
 
-- the function and every argument it is called with (defaults included);
+- the function and every argument it is called with (defaults included; a data
+  class or an object of a ``lecturecode`` class, such as a density, counts by its
+  fields);
 - the scale and the device;
 - the source of the whole ``lecturecode`` package and the versions of torch and
   Python, so a changed model, loop or data loader is never served stale.
+
+A call leaves torch's global random state as it found it, whether it trained or
+loaded, so the cells after it compute the same either way. Every cached function is
+listed in :data:`TRAINERS` (the tests check each one's key).
 
 The models go to ``_build/models`` of the checkout, or to the folder named by
 ``LECTURE_MODEL_CACHE``; setting that variable to ``off`` trains every time.
 """
 
+import dataclasses
 import functools
 import hashlib
 import inspect
@@ -32,6 +39,7 @@ from ..scale import current_scale
 
 CACHE_VAR = "LECTURE_MODEL_CACHE"
 PACKAGE = Path(__file__).resolve().parents[1]
+TRAINERS: list = []  # every function decorated with :func:`cached`
 
 
 def cache_dir() -> Path | None:
@@ -66,8 +74,19 @@ def _canonical(value) -> str:
     if isinstance(value, dict):
         items = sorted((str(k), _canonical(v)) for k, v in value.items())
         return "dict(" + ", ".join(f"{k}={v}" for k, v in items) + ")"
+    if isinstance(value, (set, frozenset)):
+        return "set(" + ", ".join(sorted(map(_canonical, value))) + ")"
     if isinstance(value, (str, int, float, bool, type(None), torch.device)):
         return repr(value)
+    kind = type(value)
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return f"{name}({_canonical(fields)})"
+    if kind.__module__.startswith(__package__.split(".")[0] + ".") and not (
+        isinstance(value, torch.nn.Module) or callable(value)
+    ):
+        return f"{name}({_canonical(vars(value))})"  # a density, say: its state
     raise TypeError(f"cannot key a cache on an argument of type {type(value)}")
 
 
@@ -92,11 +111,8 @@ def cached(train):
     the stored result instead of training again."""
     signature = inspect.signature(train)
 
-    @functools.wraps(train)
-    def wrapper(*args, **kwargs):
-        folder = cache_dir()
-        if folder is None:
-            return train(*args, **kwargs)
+    def key(*args, **kwargs) -> str:
+        """The key of a call with these arguments (nothing is trained)."""
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = {}  # keyword arguments gathered by ``**run`` count one by one
@@ -105,10 +121,18 @@ def cached(train):
                 arguments.update(value)
             else:
                 arguments[name] = value
-        path = folder / f"{train.__name__}-{cache_key(train, arguments)}.pt"
-        if path.exists():
+        return cache_key(train, arguments)
+
+    @functools.wraps(train)
+    def wrapper(*args, **kwargs):
+        folder = cache_dir()
+        path = folder and folder / f"{train.__name__}-{key(*args, **kwargs)}.pt"
+        if path and path.exists():
             return torch.load(path, weights_only=False)
-        result = train(*args, **kwargs)
+        with torch.random.fork_rng():  # the global state as if loaded
+            result = train(*args, **kwargs)
+        if folder is None:
+            return result
         folder.mkdir(parents=True, exist_ok=True)
         # write, then rename: a test worker reading the same key never sees half
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp",
@@ -117,4 +141,6 @@ def cached(train):
         os.replace(handle.name, path)
         return result
 
+    wrapper.cache_key = key
+    TRAINERS.append(wrapper)
     return wrapper

@@ -40,6 +40,7 @@ from ..runtime import count_parameters, default_device
 from ..scale import by_scale, current_scale
 from ..train import fit
 from .base import ModelResult, evaluate, register
+from .cache import cached
 
 # The two benchmarks as VEEGAN and PacGAN define them: the ring of 8 with radius 2
 # and std 0.02 (unrolled GANs' ring; PacGAN's code scales it to radius 1, std
@@ -142,6 +143,7 @@ def model_name(pack: int, generator: str, grid_recipe: bool = False) -> str:
     return name + (", grid recipe)" if grid_recipe else ")")
 
 
+@cached
 def mode_collapse_runs(
     dataset: str,
     seeds,
@@ -313,6 +315,7 @@ def gradient_study(gan, dataset: str = "ring", seed: int = 0) -> dict:
 # Likelihood-based, on the same ring -------------------------------------------
 
 
+@cached
 def flow_on_ring(seed: int = 0, device=None) -> ModelResult:
     """Fit a RealNVP (affine couplings, the flow chapters' ``coupling_flow``) to
     the ring by maximum likelihood; report its exact test NLL and, in ``extra``,

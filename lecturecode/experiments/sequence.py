@@ -28,6 +28,7 @@ from ..sequence import (
 )
 from ..train import fit, mean_nll
 from .base import ModelResult, evaluate, register
+from .cache import cached
 
 # The character language model ------------------------------------------------
 
@@ -132,6 +133,7 @@ def char_seeds() -> tuple:
     return by_scale(smoke=(0,), quick=(0, 1, 2), full=(0, 1, 2))
 
 
+@cached
 def train_char_model(kind: str, data: CharData, *, seed: int = 0, device=None,
                      progress: bool = False, **overrides):
     """Train an ``"rnn"`` or ``"lstm"`` character model (PyTorch's recurrences,
@@ -251,6 +253,7 @@ def adding_test(model, T: int, n: int, seed: int) -> tuple[float, float]:
     return hits / n, squared / n
 
 
+@cached
 def train_adding(
     kind: str,
     T: int,
@@ -373,6 +376,7 @@ class ClippingRun:
     grad_norms: list[float]
 
 
+@cached
 def clipping_run(
     data: CharData,
     *,
