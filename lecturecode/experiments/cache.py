@@ -13,7 +13,9 @@ of everything that decides the result:
   Python, so a changed model, loop or data loader is never served stale.
 
 The models go to ``_build/models`` of the checkout, or to the folder named by
-``LECTURE_MODEL_CACHE``; setting that variable to ``off`` trains every time.
+``LECTURE_MODEL_CACHE``; setting that variable to ``off`` trains every time, and
+so does a plan of the job runner (:mod:`lecturecode.budget`: a dry run, a time
+budget), whose models are not those of the scale.
 """
 
 import functools
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import torch
 
+from ..budget import current_plan
 from ..paths import ROOT
 from ..runtime import default_device
 from ..scale import current_scale
@@ -95,7 +98,9 @@ def cached(train):
     @functools.wraps(train)
     def wrapper(*args, **kwargs):
         folder = cache_dir()
-        if folder is None:
+        if folder is None or current_plan() is not None:
+            # a dry run's or a budget's models are not the scale's models; a
+            # budget's trainings find each other through their checkpoints
             return train(*args, **kwargs)
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
