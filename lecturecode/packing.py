@@ -1,0 +1,103 @@
+"""A run's results packed for the trip back from a GPU machine, and unpacked
+into ``book/full``.
+
+A lent GPU machine returns at most :data:`MAX_FILES` files of at most
+:data:`MAX_BYTES` each, at most two folders deep. :func:`pack` writes a flat
+folder of:
+
+- ``results.json``, as the run wrote it;
+- ``figures.tar.gz``, the run's ``figures/`` folder;
+- while a job is not complete, ``checkpoints.tar.NN``: the checkpoints the next
+  call resumes from (:mod:`lecturecode.budget`), cut in parts that fit; left
+  out, with a warning, when they need more parts than the files that are left.
+
+:func:`unpack` puts them back: results and figures under ``book/full`` (or any
+folder), the checkpoints in its ``checkpoints/`` folder, which a
+``.gitignore`` keeps out of commits.
+"""
+
+import io
+import shutil
+import tarfile
+from pathlib import Path
+
+from .records import RESULTS_FILE, read_results
+
+MAX_FILES = 8
+MAX_BYTES = 16 * 2**20
+PART_BYTES = 15 * 2**20  # a checkpoint part, with room to spare
+MAX_TOTAL = 60 * 2**20  # all the files together (the machine returns 64 MiB)
+FIGURES = "figures.tar.gz"
+CHECKPOINTS = "checkpoints.tar"
+
+
+def _tar(folder: Path, name: str, mode: str) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=mode) as tar:
+        if folder.exists():
+            tar.add(folder, arcname=name)
+    return buffer.getvalue()
+
+
+def pack(run: Path, dest: Path, part_bytes: int = PART_BYTES) -> list[Path]:
+    """Pack the run in ``run`` into the empty or new folder ``dest``; returns
+    the files written. Raises ``ValueError`` when the results or the figures
+    alone do not fit the limits."""
+    results = read_results(run)
+    if not results["jobs"]:
+        raise ValueError(f"{run} holds no results to pack")
+    dest.mkdir(parents=True, exist_ok=True)
+    written = [dest / RESULTS_FILE]
+    shutil.copyfile(run / RESULTS_FILE, written[0])
+    figures = _tar(run / "figures", "figures", "w:gz")
+    (dest / FIGURES).write_bytes(figures)
+    written.append(dest / FIGURES)
+    incomplete = [n for n, e in results["jobs"].items()
+                  if not e.get("complete", True)]
+    if incomplete and (run / "checkpoints").exists():
+        data = _tar(run / "checkpoints", "checkpoints", "w")
+        parts = [data[i : i + part_bytes] for i in range(0, len(data), part_bytes)]
+        room = MAX_TOTAL - sum(p.stat().st_size for p in written)
+        if len(parts) <= MAX_FILES - len(written) and len(data) <= room:
+            for k, part in enumerate(parts):
+                (dest / f"{CHECKPOINTS}.{k:02d}").write_bytes(part)
+                written.append(dest / f"{CHECKPOINTS}.{k:02d}")
+        else:
+            print(f"warning: the checkpoints take {len(data) / 2**20:.0f} MiB, "
+                  "more than the files left can carry; left out (a later call "
+                  "on this machine still resumes from them; elsewhere, the "
+                  "unfinished jobs start again)")
+    for path in written:
+        if path.stat().st_size > MAX_BYTES:
+            raise ValueError(f"{path.name} takes {path.stat().st_size:,} bytes, "
+                             f"more than {MAX_BYTES:,}")
+    return written
+
+
+def unpack(src: Path, into: Path) -> list[Path]:
+    """Put a packed run from ``src`` back into ``into``: its results file and
+    figures (replacing those there), and its checkpoints, if any. Returns the
+    results file and the figures."""
+    if not (src / RESULTS_FILE).exists():
+        raise ValueError(f"{src} holds no {RESULTS_FILE}: not a packed run")
+    read_results(src)  # a results file of this schema, or ValueError
+    into.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(into / "figures", ignore_errors=True)
+    with tarfile.open(src / FIGURES, "r:gz") as tar:
+        tar.extractall(into, filter="data")
+    parts = sorted(src.glob(f"{CHECKPOINTS}.*"))
+    shutil.rmtree(into / "checkpoints", ignore_errors=True)
+    if parts:
+        data = b"".join(p.read_bytes() for p in parts)
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
+            tar.extractall(into, filter="data")
+    ignore_checkpoints(into)
+    shutil.copyfile(src / RESULTS_FILE, into / RESULTS_FILE)
+    return [into / RESULTS_FILE,
+            *sorted((into / "figures").rglob("*.png"))]
+
+
+def ignore_checkpoints(folder: Path) -> None:
+    """Keep ``folder/checkpoints`` out of commits (a ``.gitignore`` beside it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".gitignore").write_text("checkpoints/\n")
