@@ -2,6 +2,7 @@
 
 import contextlib
 import math
+import numbers
 import random
 from contextvars import ContextVar
 
@@ -132,6 +133,37 @@ def check_positive_int(value, name: str) -> int:
     ``ValueError`` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def check_count(value, name: str, minimum: int = 1) -> int:
+    """``value`` itself when it is an integer >= ``minimum`` (a bool is not);
+    otherwise ``ValueError`` naming ``name``. (:func:`check_positive_int` is
+    the case ``minimum = 1``.)"""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+            or value < minimum):
+        raise ValueError(
+            f"{name} must be an integer, {name} >= {minimum}, got {value!r}")
+    return value
+
+
+def check_rate(value, name: str) -> float:
+    """``value`` itself when it is a probability in ``[0, 1)`` (a dropout rate:
+    1 would drop everything); otherwise ``ValueError`` naming ``name``."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not 0 <= value < 1):
+        raise ValueError(f"{name} must be a rate in [0, 1), got {value!r}")
+    return value
+
+
+def check_positive(value, name: str, *, zero: bool = False) -> float:
+    """``value`` itself when it is a finite number > 0 (>= 0 with ``zero``);
+    otherwise ``ValueError`` naming ``name``."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not math.isfinite(value)
+            or not (value >= 0 if zero else value > 0)):
+        kind = "non-negative" if zero else "positive"
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
     return value
 
 

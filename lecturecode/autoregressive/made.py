@@ -119,11 +119,12 @@ class MADENet(nn.Module):
         fixed = check_ordering(None if isinstance(ordering, str) else ordering, dim)
         if dim < 2:
             raise ValueError(f"MADE needs dim >= 2, got {dim}")
-        if num_masks < 1 or outputs_per_dim < 1 or not hidden_sizes:
-            raise ValueError(
-                "need num_masks >= 1, outputs_per_dim >= 1 and at "
-                "least one hidden layer"
-            )
+        check_positive_int(num_masks, "num_masks")
+        check_positive_int(outputs_per_dim, "outputs_per_dim")
+        if not hidden_sizes:
+            raise ValueError("hidden_sizes must name at least one hidden layer")
+        for size in hidden_sizes:
+            check_positive_int(size, "hidden_sizes")
         self.register_buffer("ordering", fixed)
         self.hidden_sizes = tuple(hidden_sizes)
         self.random_ordering = ordering == "random"

@@ -12,7 +12,12 @@ import torch
 
 from .. import budget
 from ..data.text import TextData, chunk, load_python_docs
-from ..runtime import count_parameters, default_device, to_device
+from ..runtime import (
+    check_positive_int,
+    count_parameters,
+    default_device,
+    to_device,
+)
 from ..scale import by_scale, current_scale
 from ..sequence import (
     LSTM,
@@ -189,6 +194,7 @@ def adding_model(kind: str, hidden: int, forget_bias: float = 3.0):
     close to the original LSTM's constant carousel (``f = 1``). Both then run as
     PyTorch's ``nn.RNN`` / ``nn.LSTM``, shown equal to the lecture's.
     """
+    check_positive_int(hidden, "hidden")
     if kind == "rnn":
         rnn = RNN(2, hidden)
         with torch.no_grad():

@@ -51,6 +51,8 @@ class GANConfig:
             "steps",
             "batch_size",
             "r1_every",
+            "record_every",
+            "eval_samples",
         ):
             check_positive_int(getattr(self, name), name)
         if not self.lr > 0:
