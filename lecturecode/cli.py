@@ -16,11 +16,12 @@ import argparse
 import time
 from pathlib import Path
 
+from . import budget
 from .experiments import JOBS
-from .jobs import cost_table, run_jobs, write_cost_table
+from .jobs import JobsFailed, cost_table, run_jobs, write_cost_table
 from .packing import pack, unpack
 from .paths import FULL_OUTPUT, ROOT
-from .records import RESULTS_FILE
+from .records import RESULTS_FILE, read_results
 from .scale import SCALES
 
 
@@ -141,9 +142,12 @@ def main(argv=None) -> int:
         for path in unpack(args.folder, args.into):
             print(path)
         return 0
-    if args.list:
+    if args.list:  # with the cost table's estimate of each job on a GPU
         for job in JOBS.values():
-            print(f"{job.name:18s} {job.chapter:40s} {job.description}")
+            cost = budget.job_cost(args.scale, job.name, "cuda")
+            seconds = f"~{cost.total:,.0f} s" if cost else "?"
+            print(f"{job.name:16s} {seconds:>9s}  {job.chapter:38s} "
+                  f"{job.description}")
         return 0
     names = args.jobs.split(",") if args.jobs else list(JOBS)
     if args.write_costs and not (args.dry_run and names == list(JOBS)):
@@ -160,14 +164,20 @@ def main(argv=None) -> int:
         else:
             args.out = FULL_OUTPUT
     start = time.perf_counter()
-    results = run_jobs(
-        names, scale=args.scale, out=args.out, seed=args.seed,
-        force=args.force, budget_minutes=args.budget_minutes,
-        dry_run=args.dry_run,
-    )
+    try:
+        results, failed = run_jobs(
+            names, scale=args.scale, out=args.out, seed=args.seed,
+            force=args.force, budget_minutes=args.budget_minutes,
+            dry_run=args.dry_run,
+        ), None
+    except JobsFailed as error:
+        results, failed = read_results(args.out), error
     print(summary(results, names))
     seconds = time.perf_counter() - start
     print(f"total {seconds:.1f} s; results in {args.out / RESULTS_FILE}")
+    if failed is not None:
+        print(failed)
+        return 1
     if args.write_costs:
         print(f"cost table: {write_cost_table(cost_table(results, args.scale))}")
     return 0

@@ -29,6 +29,7 @@ import datetime
 import json
 import subprocess
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -47,6 +48,14 @@ from .scale import check_scale, using_scale
 # evaluation and figures, then packing the results).
 RESERVE = 0.05
 MEASURED = ("cpu_step_seconds", "ops", "flops", "sequential")
+
+
+class JobsFailed(RuntimeError):
+    """Some jobs raised; the others ran and are in the results file."""
+
+    def __init__(self, names):
+        self.names = list(names)
+        super().__init__(f"jobs failed: {', '.join(self.names)} (tracebacks above)")
 
 
 def git_revision(out: Path | None = None) -> str:
@@ -114,7 +123,9 @@ def run_jobs(
     under ``out``. Each job gets its :class:`JobContext` and runs with
     :func:`~lecturecode.scale.current_scale` set to ``scale``; with
     ``budget_minutes`` or ``dry_run``, under the plan they make (see the
-    module's docstring). ``costs`` replaces the cost table (tests)."""
+    module's docstring). ``costs`` replaces the cost table (tests). A job
+    that raises is not recorded (the next call runs it again) and does not
+    stop the others: :class:`JobsFailed` names it at the end."""
     check_scale(scale)
     unknown = sorted(set(names) - set(registry))
     if unknown:
@@ -142,6 +153,7 @@ def run_jobs(
         estimates[name] = cost
     if ends is not None or dry_run:
         warm_up(device)
+    failed = []
     for k, name in enumerate(todo):
         job, before = registry[name], results["jobs"].get(name)
         share = None
@@ -168,9 +180,15 @@ def run_jobs(
             out / "figures" / name, device, seed, scale, progress=True
         )
         start = time.perf_counter()
-        with using_scale(scale), (budget.planned(plan) if plan is not None
-                                  else contextlib.nullcontext()):
-            records = [as_record(r) for r in job(context)]
+        try:
+            with using_scale(scale), (budget.planned(plan) if plan is not None
+                                      else contextlib.nullcontext()):
+                records = [as_record(r) for r in job(context)]
+        except Exception:  # the other jobs still run; this one is not recorded
+            traceback.print_exc()
+            print(f"[{name}] failed; the other jobs go on", flush=True)
+            failed.append(name)
+            continue
         trainings = plan.trainings if plan is not None else []
         resumed = (before is not None and resumable(before, scale)
                    and not dry_run and not force)
@@ -200,6 +218,8 @@ def run_jobs(
             entry["dry_run"] = True
         results["jobs"][name] = entry
         write_results(out, results)
+    if failed:
+        raise JobsFailed(failed)
     return results
 
 

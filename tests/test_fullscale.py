@@ -20,6 +20,7 @@ from lecturecode.experiments import JOBS
 from lecturecode.experiments.cache import cached
 from lecturecode.flows import FlowModel, LinearFlow
 from lecturecode.paths import ROOT
+from lecturecode.results import check_lstm_bar
 from lecturecode.train import fit
 
 REGENERATE = ("regenerate the cost table: python -m lecturecode figures --scale "
@@ -116,3 +117,25 @@ def test_a_plan_trains_around_the_model_cache(tmp_path, monkeypatch):
     train(0)
     train(0)
     assert calls == [0, 0, 0] and len(list(tmp_path.iterdir())) == 1
+
+
+def sequence_job(lstm_bpc, *, scale="full", complete=True):
+    """A results file whose sequence job has two n-grams (the 9-gram best on
+    validation) and an LSTM per seed."""
+    ngrams = [{"model": f"{n}-gram", "dataset": "python docs", "seed": 0,
+               "bits_per_dim": test, "extra": {"val_bpc": val}}
+              for n, test, val in ((5, 1.85, 1.95), (9, 1.90, 1.80))]
+    lstms = [{"model": "LSTM", "dataset": "python docs", "seed": seed,
+              "bits_per_dim": bpc, "extra": {}} for seed, bpc in enumerate(lstm_bpc)]
+    return {"jobs": {"sequence": {"scale": scale, "complete": complete,
+                                  "records": ngrams + lstms}}}
+
+
+def test_the_full_scale_lstm_bar_is_checked_on_every_seed():
+    report = check_lstm_bar(sequence_job([1.70, 1.71]))  # 1.71 = 0.9 x 1.90
+    assert report["met"] and report["ngram"] == "9-gram"
+    with pytest.raises(AssertionError, match="0.905 x the 9-gram"):
+        check_lstm_bar(sequence_job([1.70, 1.72]))
+    assert check_lstm_bar(sequence_job([2.0], scale="quick")) is None
+    assert check_lstm_bar(sequence_job([2.0], complete=False)) is None
+    assert check_lstm_bar({"jobs": {}}) is None

@@ -119,3 +119,18 @@ def test_a_run_s_own_results_do_not_make_the_checkout_dirty(tmp_path, monkeypatc
     assert jobs.git_revision().endswith("-dirty")
     (tmp_path / "model.py").write_text("1")  # a change to the code
     assert jobs.git_revision(tmp_path / "out").endswith("-dirty")
+
+
+def test_a_failing_job_does_not_stop_the_others(toy_job, tmp_path, capsys):
+    def broken(context):
+        raise RuntimeError("CUDA error: an illegal memory access")
+
+    registry = {"broken": register("broken", chapter="book/test",
+                                   description="fails")(broken), **toy_job}
+    with pytest.raises(jobs.JobsFailed, match="broken") as failure:
+        jobs.run_jobs(["broken", "toy"], scale="smoke", out=tmp_path,
+                      registry=registry)
+    assert failure.value.names == ["broken"]
+    assert "illegal memory access" in capsys.readouterr().err
+    results = records.read_results(tmp_path)
+    assert set(results["jobs"]) == {"toy"}  # the failed job is run next time
