@@ -8,8 +8,9 @@ folder of:
 - ``results.json``, as the run wrote it;
 - ``figures.tar.gz``, the run's ``figures/`` folder;
 - while a job is not complete, ``checkpoints.tar.NN``: the checkpoints the next
-  call resumes from (:mod:`lecturecode.budget`), cut in parts that fit; left
-  out, with a warning, when they need more parts than the files that are left.
+  call resumes from (:mod:`lecturecode.budget`), the smallest first, as many as
+  the files that are left can carry, cut in parts; those left out are named in
+  a warning (their trainings start again on another machine).
 
 :func:`unpack` puts them back: results and figures under ``book/full`` (or any
 folder), the checkpoints in its ``checkpoints/`` folder, which a
@@ -39,6 +40,27 @@ def _tar(folder: Path, name: str, mode: str) -> bytes:
     return buffer.getvalue()
 
 
+def _checkpoints(folder: Path, room: int) -> tuple[bytes, int]:
+    """A tar of the checkpoints in ``folder``, the smallest first, as many as
+    fit ``room`` bytes; and how many were left out."""
+    files = sorted(folder.glob("*.pt"), key=lambda p: p.stat().st_size)
+    chosen, size = [], 0
+    for path in files:  # a tar entry: a 512-byte header, the data padded to 512
+        size += 512 + -(-path.stat().st_size // 512) * 512
+        if size > room:
+            break
+        chosen.append(path)
+    while True:  # the end blocks and the record padding, measured
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            for path in chosen:
+                tar.add(path, arcname=f"checkpoints/{path.name}")
+        if len(buffer.getvalue()) <= room or not chosen:
+            break
+        chosen.pop()
+    return (buffer.getvalue() if chosen else b""), len(files) - len(chosen)
+
+
 def pack(run: Path, dest: Path, part_bytes: int = PART_BYTES) -> list[Path]:
     """Pack the run in ``run`` into the empty or new folder ``dest``; returns
     the files written. Raises ``ValueError`` when the results or the figures
@@ -55,18 +77,16 @@ def pack(run: Path, dest: Path, part_bytes: int = PART_BYTES) -> list[Path]:
     incomplete = [n for n, e in results["jobs"].items()
                   if not e.get("complete", True)]
     if incomplete and (run / "checkpoints").exists():
-        data = _tar(run / "checkpoints", "checkpoints", "w")
-        parts = [data[i : i + part_bytes] for i in range(0, len(data), part_bytes)]
-        room = MAX_TOTAL - sum(p.stat().st_size for p in written)
-        if len(parts) <= MAX_FILES - len(written) and len(data) <= room:
-            for k, part in enumerate(parts):
-                (dest / f"{CHECKPOINTS}.{k:02d}").write_bytes(part)
-                written.append(dest / f"{CHECKPOINTS}.{k:02d}")
-        else:
-            print(f"warning: the checkpoints take {len(data) / 2**20:.0f} MiB, "
-                  "more than the files left can carry; left out (a later call "
-                  "on this machine still resumes from them; elsewhere, the "
-                  "unfinished jobs start again)")
+        room = min((MAX_FILES - len(written)) * part_bytes,
+                   MAX_TOTAL - sum(p.stat().st_size for p in written))
+        data, left_out = _checkpoints(run / "checkpoints", room)
+        for k in range(0, len(data), part_bytes):
+            written.append(dest / f"{CHECKPOINTS}.{k // part_bytes:02d}")
+            written[-1].write_bytes(data[k : k + part_bytes])
+        if left_out:
+            print(f"warning: {left_out} checkpoints do not fit the files that go "
+                  "back; a later call on this machine still resumes from them, "
+                  "elsewhere their trainings start again")
     for path in written:
         if path.stat().st_size > MAX_BYTES:
             raise ValueError(f"{path.name} takes {path.stat().st_size:,} bytes, "

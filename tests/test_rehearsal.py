@@ -109,6 +109,14 @@ def test_what_does_not_fit_is_left_out_or_refused(tmp_path, lease):
     run = lease[1]
     with pytest.raises(ValueError, match="no results"):
         packing.pack(tmp_path / "empty", tmp_path / "out")
-    # checkpoints that need more parts than there are files left stay behind
-    written = packing.pack(run, tmp_path / "small", part_bytes=2**16)
-    assert [p.name for p in written] == ["results.json", packing.FIGURES]
+    # of the checkpoints, the smallest go back, as many as the files can carry
+    saved = sorted(p.stat().st_size for p in (run / "checkpoints").iterdir())
+    part = saved[len(saved) // 2] + 1024
+    written = packing.pack(run, tmp_path / "small", part_bytes=part)
+    parts = [p for p in written if p.name.startswith(packing.CHECKPOINTS)]
+    assert len(written) <= packing.MAX_FILES and 1 <= len(parts) <= 6
+    assert all(p.stat().st_size <= part for p in parts)
+    back = tmp_path / "back"
+    packing.unpack(tmp_path / "small", back)
+    kept = sorted(p.stat().st_size for p in (back / "checkpoints").iterdir())
+    assert 0 < len(kept) < len(saved) and kept == saved[: len(kept)]
