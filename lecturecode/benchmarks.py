@@ -6,6 +6,7 @@ import timeit
 import numpy as np
 import torch
 
+from .budget import dry_run
 from .runtime import cpu_threads
 
 
@@ -17,6 +18,8 @@ def best_seconds(fn, repeats: int = 5, min_time: float = 0.02,
     measurement; one thread keeps thread start-up and contention out of it. On a
     CUDA ``device`` every call waits for the device, so the time is the work's,
     not its launch's."""
+    if dry_run():  # the call runs once: a dry run checks that it works
+        repeats, min_time = 1, 0.0
     if device is not None and torch.device(device).type == "cuda":
         work = fn
 

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .runtime import check_positive_int
+from .runtime import check_positive_int, check_rate
 
 
 def leaky_relu() -> nn.Module:
@@ -34,8 +34,11 @@ def mlp(
     the network starts as the identity map, which keeps deep stacks of flow
     layers well behaved at initialisation.
     """
+    check_positive_int(dim_in, "dim_in")
+    check_positive_int(dim_out, "dim_out")
     check_positive_int(layers, "layers")
     check_positive_int(hidden, "hidden")
+    check_rate(dropout, "dropout")
     modules, width = [], dim_in
     for _ in range(layers):
         modules += [nn.Linear(width, hidden), activation()]
@@ -53,6 +56,8 @@ class MaskedLinear(nn.Linear):
     """``x -> (W * M) x + b`` with a fixed binary mask ``M`` kept in a buffer."""
 
     def __init__(self, in_features: int, out_features: int):
+        check_positive_int(in_features, "in_features")
+        check_positive_int(out_features, "out_features")
         super().__init__(in_features, out_features)
         self.register_buffer("mask", torch.ones(out_features, in_features))
 

@@ -644,3 +644,46 @@ def jobs_table(results: dict) -> str:
         "finished (UTC)",
     ]
     return markdown_table(header, rows)
+
+
+# The character models' bar at the full scale ------------------------------------
+
+LSTM_BAR = 0.9  # the full job's LSTM: at most this times the best n-gram's bpc
+
+
+def lstm_against_ngrams(results: dict) -> dict | None:
+    """The ``sequence`` job's LSTM against its n-grams: the n-gram chosen on the
+    validation split, each LSTM seed's test bits per character over that
+    n-gram's, and whether every seed is within :data:`LSTM_BAR`. ``None`` while
+    the job is missing or not complete (a time budget stopped it)."""
+    entry = results["jobs"].get("sequence")
+    if entry is None or not entry.get("complete", True):
+        return None
+    records = [r for r in entry["records"] if r["dataset"] == "python docs"]
+    ngrams = [r for r in records if r["model"].endswith("-gram")]
+    lstms = [r for r in records if r["model"] == "LSTM"]
+    if not ngrams or not lstms:
+        raise ValueError("the sequence job has no n-gram or no LSTM record")
+    best = min(ngrams, key=lambda r: r["extra"]["val_bpc"])
+    ratios = {r["seed"]: r["bits_per_dim"] / best["bits_per_dim"] for r in lstms}
+    return {"ngram": best["model"], "ngram_bpc": best["bits_per_dim"],
+            "ratios": ratios, "bar": LSTM_BAR,
+            "met": all(ratio <= LSTM_BAR for ratio in ratios.values())}
+
+
+def check_lstm_bar(results: dict) -> dict | None:
+    """At the full scale, assert :func:`lstm_against_ngrams`' bar: every seed of
+    the LSTM at most ``LSTM_BAR`` times the best n-gram's test bits per
+    character. Below the full scale, or while the job is not complete, there is
+    nothing to check (``None``)."""
+    entry = results["jobs"].get("sequence")
+    if entry is None or entry["scale"] != "full":
+        return None
+    report = lstm_against_ngrams(results)
+    if report is not None and not report["met"]:
+        worst = max(report["ratios"].values())
+        raise AssertionError(
+            f"the full-scale LSTM reaches {worst:.3f} x the {report['ngram']}'s "
+            f"test bits per character; the bar is {LSTM_BAR}"
+        )
+    return report

@@ -1,20 +1,18 @@
-"""The full-scale command: jobs, the results file, resuming, determinism, and a smoke
-run of every registered job (so the GPU job never rots)."""
+"""The full-scale command: jobs, the results file, resuming, determinism. Every
+registered job runs in tests/test_rehearsal.py (at the smoke scale, as the GPU
+lease runs it) and tests/test_fullscale.py (at its full sizes, two steps a
+model), so the GPU job never rots."""
 
 import json
 import subprocess
-import sys
 
-import jsonschema
 import matplotlib.pyplot as plt
 import pytest
 
 from lecturecode import jobs, records
 from lecturecode.data import TwoMoons
-from lecturecode.experiments import JOBS
 from lecturecode.experiments.base import evaluate, register
 from lecturecode.flows import FlowModel, LinearFlow
-from lecturecode.paths import ROOT
 from lecturecode.train import fit
 
 RECORD_KEYS = {
@@ -98,27 +96,11 @@ def test_bad_requests_raise(tmp_path):
         jobs.run_jobs(["no-such-job"], scale="smoke", out=tmp_path)
     with pytest.raises(ValueError, match="scale must be one of"):
         jobs.run_jobs([], scale="huge", out=tmp_path)
-
-
-def test_every_job_runs_at_smoke_scale(tmp_path):
-    """The command the GPU workflow runs, here at smoke scale on the CPU."""
-    command = [sys.executable, "-m", "lecturecode", "figures", "--scale", "smoke"]
-    run = subprocess.run(
-        [*command, "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    registered = JOBS
-    results = (
-        json.loads((tmp_path / "results.json").read_text()) if registered else {}
-    )
-    if registered:
-        schema = json.loads(records.SCHEMA_FILE.read_text())
-        jsonschema.validate(results, schema)
-    for name in registered:
-        entry = results["jobs"][name]
-        assert entry["records"], f"{name} returned no records"
-        for figure in entry["figures"]:
-            assert (tmp_path / figure).exists()
+    with pytest.raises(ValueError, match="budget_minutes must be positive"):
+        jobs.run_jobs([], scale="smoke", out=tmp_path, budget_minutes=0)
+    with pytest.raises(ValueError, match="a dry run has no budget"):
+        jobs.run_jobs([], scale="smoke", out=tmp_path, budget_minutes=1,
+                      dry_run=True)
 
 
 def test_a_run_s_own_results_do_not_make_the_checkout_dirty(tmp_path, monkeypatch):
@@ -137,3 +119,18 @@ def test_a_run_s_own_results_do_not_make_the_checkout_dirty(tmp_path, monkeypatc
     assert jobs.git_revision().endswith("-dirty")
     (tmp_path / "model.py").write_text("1")  # a change to the code
     assert jobs.git_revision(tmp_path / "out").endswith("-dirty")
+
+
+def test_a_failing_job_does_not_stop_the_others(toy_job, tmp_path, capsys):
+    def broken(context):
+        raise RuntimeError("CUDA error: an illegal memory access")
+
+    registry = {"broken": register("broken", chapter="book/test",
+                                   description="fails")(broken), **toy_job}
+    with pytest.raises(jobs.JobsFailed, match="broken") as failure:
+        jobs.run_jobs(["broken", "toy"], scale="smoke", out=tmp_path,
+                      registry=registry)
+    assert failure.value.names == ["broken"]
+    assert "illegal memory access" in capsys.readouterr().err
+    results = records.read_results(tmp_path)
+    assert set(results["jobs"]) == {"toy"}  # the failed job is run next time

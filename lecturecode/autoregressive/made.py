@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ..nets import MaskedLinear
-from ..runtime import check_batch, check_positive_int
+from ..runtime import check_batch, check_positive_int, to_device
 from .base import AutoregressiveModel, check_ordering, ranks
 
 
@@ -119,11 +119,12 @@ class MADENet(nn.Module):
         fixed = check_ordering(None if isinstance(ordering, str) else ordering, dim)
         if dim < 2:
             raise ValueError(f"MADE needs dim >= 2, got {dim}")
-        if num_masks < 1 or outputs_per_dim < 1 or not hidden_sizes:
-            raise ValueError(
-                "need num_masks >= 1, outputs_per_dim >= 1 and at "
-                "least one hidden layer"
-            )
+        check_positive_int(num_masks, "num_masks")
+        check_positive_int(outputs_per_dim, "outputs_per_dim")
+        if not hidden_sizes:
+            raise ValueError("hidden_sizes must name at least one hidden layer")
+        for size in hidden_sizes:
+            check_positive_int(size, "hidden_sizes")
         self.register_buffer("ordering", fixed)
         self.hidden_sizes = tuple(hidden_sizes)
         self.random_ordering = ordering == "random"
@@ -143,15 +144,17 @@ class MADENet(nn.Module):
         if self.random_ordering:
             ordering = torch.randperm(self.dim, generator=generator)
         else:
-            ordering = self.fixed_ordering.cpu()
+            ordering = self.fixed_ordering  # an attribute: stays on the host
         degrees = made_degrees(ordering, self.hidden_sizes, generator)
         masks = masks_from_degrees(degrees)
         masks[-1] = masks[-1].repeat(self.outputs_per_dim, 1)
         device = self.layers[0].weight.device
+        # drawn on the host; sent on without waiting (a new set every step of
+        # mask cycling)
         for layer, mask in zip(self.layers, masks, strict=True):
-            layer.mask = mask.to(device)  # a new tensor: graphs keep the old one
-        self.ordering = ordering.to(device)
-        self.unit_degrees = [m.to(device) for m in degrees[1:]]
+            layer.mask = to_device(mask, device)  # new: graphs keep the old one
+        self.ordering = to_device(ordering, device)
+        self.unit_degrees = [to_device(m, device) for m in degrees[1:]]
         self.mask_index = index
 
     def zero_output(self):

@@ -19,6 +19,7 @@ the autoregressive half of the lecture.
 import torch
 
 from ..flows.base import Flow
+from ..runtime import check_positive
 from .made import MADENet
 
 
@@ -40,6 +41,7 @@ class MAF(Flow):
         bound: float = 5.0,
     ):
         super().__init__(dim)
+        check_positive(bound, "bound")
         self.net = MADENet(
             dim, hidden_sizes, ordering=ordering, outputs_per_dim=2, seed=seed
         )

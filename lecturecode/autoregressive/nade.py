@@ -21,7 +21,7 @@ ordering computes all ``D`` conditionals in ``O(DH)``, against ``O(D^2 H)`` unti
 import torch
 from torch import nn
 
-from ..runtime import check_batch
+from ..runtime import check_batch, check_positive_int
 from .base import AutoregressiveModel, ranks, strictly_before
 
 
@@ -34,7 +34,7 @@ class NADE(AutoregressiveModel):
 
     def __init__(self, dim: int, hidden: int, ordering=None):
         super().__init__(dim, ordering)
-        self.hidden = hidden
+        self.hidden = check_positive_int(hidden, "hidden")
         self.W = _uniform((hidden, dim), dim**-0.5)
         self.c = nn.Parameter(torch.zeros(hidden))
         self.alpha = _uniform((dim, hidden), hidden**-0.5)
@@ -73,7 +73,7 @@ class UntiedNADE(AutoregressiveModel):
 
     def __init__(self, dim: int, hidden: int, ordering=None):
         super().__init__(dim, ordering)
-        self.hidden = hidden
+        self.hidden = check_positive_int(hidden, "hidden")
         self.A = _uniform((dim, hidden, dim), dim**-0.5)
         self.c = nn.Parameter(torch.zeros(dim, hidden))
         self.alpha = _uniform((dim, hidden), hidden**-0.5)

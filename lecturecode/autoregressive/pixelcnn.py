@@ -29,7 +29,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..nets import MaskedConv2d, gate
-from ..runtime import check_batch
+from ..runtime import (
+    check_batch,
+    check_count,
+    check_positive_int,
+    check_rate,
+)
 from .base import CategoricalModel
 
 KINDS = ("A", "B")
@@ -38,9 +43,20 @@ KINDS = ("A", "B")
 # Masks ------------------------------------------------------------------------
 
 
-def _check_kernel(k):
-    if not isinstance(k, int) or k < 1 or k % 2 == 0:
-        raise ValueError(f"kernel size must be a positive odd integer, got {k!r}")
+def _check_kernel(k, name: str = "k"):
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1 or k % 2 == 0:
+        raise ValueError(f"{name} (a kernel size) must be a positive odd integer, "
+                         f"got {k!r}")
+
+
+def _check_sizes(channels, layers, dropout, **kernels):
+    """A PixelCNN's sizes: channels >= 1, layers >= 0 (beyond the first), a
+    dropout rate, odd kernels."""
+    check_positive_int(channels, "channels")
+    check_count(layers, "layers", 0)
+    check_rate(dropout, "dropout")
+    for name, k in kernels.items():
+        _check_kernel(k, name)
 
 
 def _check_kind(kind):
@@ -67,7 +83,9 @@ def mask_B(k: int) -> torch.Tensor:
 def channel_groups(channels: int, colours: int) -> torch.Tensor:
     """The colour group of each channel: ``channels / colours`` contiguous
     channels for R (group 0), then G (1), then B (2)."""
-    if colours < 1 or channels % colours:
+    check_positive_int(channels, "channels")
+    check_positive_int(colours, "colours")
+    if channels % colours:
         raise ValueError(
             f"{channels} channels cannot be split into {colours} colour groups"
         )
@@ -165,11 +183,10 @@ class PixelCNNBase(CategoricalModel):
 
     def __init__(self, shape=(8, 8), colours: int = 1, levels: int = 2):
         height, width = shape
-        if min(height, width) < 1 or colours < 1 or levels < 2:
-            raise ValueError(
-                f"need a shape of positive sizes, colours >= 1 and levels >= 2;"
-                f" got shape={tuple(shape)}, colours={colours}, levels={levels}"
-            )
+        check_positive_int(height, "shape")
+        check_positive_int(width, "shape")
+        check_positive_int(colours, "colours")
+        check_count(levels, "levels", 2)
         super().__init__(height * width * colours, levels)
         self.shape, self.colours = (height, width), colours
 
@@ -233,6 +250,8 @@ class PixelCNN(PixelCNNBase):
         position_bias: bool = False,
     ):
         super().__init__(shape, colours, levels)
+        _check_sizes(channels, layers, dropout, kernel=kernel,
+                     first_kernel=first_kernel)
         # The layers: mask A first, then mask B.
         groups = channel_groups(channels, colours)
         inputs = torch.arange(colours)  # one input channel per colour
@@ -272,6 +291,7 @@ class GatedPixelCNN(PixelCNNBase):
         position_bias: bool = False,
     ):
         super().__init__(shape, colours, levels)
+        _check_sizes(channels, layers, dropout, kernel=kernel)
         groups = channel_groups(channels, colours)
         inputs = torch.arange(colours)
         k = kernel

@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from ..runtime import LOG_2PI, check_batch, check_positive_int
+from ..runtime import LOG_2PI, check_batch, check_positive, check_positive_int
 
 
 class TwoMoons:
@@ -18,7 +18,7 @@ class TwoMoons:
     name = "two moons"
 
     def __init__(self, noise: float = 0.08):
-        self.noise = noise
+        self.noise = check_positive(noise, "noise", zero=True)
 
     def sample(
         self, n: int, generator: torch.Generator | None = None
@@ -40,7 +40,7 @@ class GaussianMixture:
 
     def __init__(self, centers: torch.Tensor, std: float):
         self.centers = centers.to(torch.get_default_dtype())
-        self.std = std
+        self.std = check_positive(std, "std")
 
     def sample(
         self, n: int, generator: torch.Generator | None = None
@@ -63,6 +63,8 @@ class RingOfGaussians(GaussianMixture):
     test."""
 
     def __init__(self, modes: int = 8, radius: float = 2.0, std: float = 0.02):
+        check_positive_int(modes, "modes")
+        check_positive(radius, "radius")
         angles = 2 * math.pi * torch.arange(modes) / modes
         super().__init__(
             radius * torch.stack([angles.cos(), angles.sin()], dim=1), std
@@ -75,6 +77,8 @@ class GridOfGaussians(GaussianMixture):
     origin."""
 
     def __init__(self, side: int = 5, spacing: float = 2.0, std: float = 0.02):
+        check_positive_int(side, "side")
+        check_positive(spacing, "spacing")
         ticks = spacing * (torch.arange(side) - (side - 1) / 2)
         grid = torch.cartesian_prod(ticks, ticks)
         super().__init__(grid, std)
@@ -88,6 +92,8 @@ class Checkerboard:
     name = "checkerboard"
 
     def __init__(self, cells: int = 4, half: float = 2.0):
+        check_positive_int(cells, "cells")
+        check_positive(half, "half")
         if cells % 2:
             raise ValueError(
                 f"cells must be even so half the squares are dark, got {cells}"
@@ -159,6 +165,7 @@ def monte_carlo_entropy(
 ) -> tuple[float, float]:
     """``H(p) = -E_p[log p(x)]`` estimated from ``n`` samples: (estimate, standard
     error)."""
+    check_positive_int(n, "n")
     log_p = density.log_prob(density.sample(n, generator).double())
     return -log_p.mean().item(), (log_p.std() / math.sqrt(n)).item()
 
@@ -174,6 +181,8 @@ def draw_splits(density, n_train: int, n_val: int = 2000, n_test: int = 5000,
                 generator=None) -> dict:
     """``{"train", "val", "test"}`` samples of ``density``, drawn in that order
     from ``generator``."""
+    for name, n in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test)):
+        check_positive_int(n, name)
     return {name: density.sample(n, generator)
             for name, n in (("train", n_train), ("val", n_val), ("test", n_test))}
 

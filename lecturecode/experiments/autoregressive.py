@@ -30,7 +30,7 @@ from ..autoregressive import (
 from ..benchmarks import best_seconds
 from ..data import load_digits, toy_splits
 from ..flows import Compose, FlowModel
-from ..runtime import cpu_threads, default_device
+from ..runtime import check_positive_int, cpu_threads, default_device
 from ..scale import by_scale
 from ..train import fit, negative_log_likelihood
 from .base import ModelResult, evaluate, register
@@ -362,6 +362,8 @@ def _cost(dims, hidden, models, operation, batch_size, repeats):
 def maf_flow(dim: int, layers: int, hidden_sizes) -> Compose:
     """``layers`` MAF layers whose orderings alternate between natural and
     reversed, so every coordinate gets to condition on every other."""
+    check_positive_int(dim, "dim")
+    check_positive_int(layers, "layers")
     reverse = torch.arange(dim).flip(0)
     return Compose(
         *[

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from ..budget import current_plan
 from ..records import ModelResult
 from ..runtime import dropout_rate, free_parameters
 from ..scale import current_scale
@@ -88,6 +89,8 @@ def evaluate(
     dropout, and whatever ``extra["recipe"]`` passes (a dequantization, say)."""
     extra["recipe"] = {**fit_result.settings, "dropout": dropout_rate(model),
                        **extra.get("recipe", {})}
+    if fit_result.training and current_plan() is not None:
+        extra["training"] = fit_result.training  # steps done of planned, share
     nll = mean_nll(model, test)
     device = next(iter(model.parameters())).device
     return ModelResult(

@@ -19,7 +19,9 @@ loaded, so the cells after it compute the same either way. Every cached function
 listed in :data:`TRAINERS` (the tests check each one's key).
 
 The models go to ``_build/models`` of the checkout, or to the folder named by
-``LECTURE_MODEL_CACHE``; setting that variable to ``off`` trains every time.
+``LECTURE_MODEL_CACHE``; setting that variable to ``off`` trains every time, and
+so does a plan of the job runner (:mod:`lecturecode.budget`: a dry run, a time
+budget), whose models are not those of the scale.
 """
 
 import dataclasses
@@ -33,6 +35,7 @@ from pathlib import Path
 
 import torch
 
+from ..budget import current_plan
 from ..paths import ROOT
 from ..runtime import default_device
 from ..scale import current_scale
@@ -126,6 +129,10 @@ def cached(train):
     @functools.wraps(train)
     def wrapper(*args, **kwargs):
         folder = cache_dir()
+        if current_plan() is not None:
+            # a dry run's or a budget's models are not the scale's models; a
+            # budget's trainings find each other through their checkpoints
+            return train(*args, **kwargs)
         path = folder and folder / f"{train.__name__}-{key(*args, **kwargs)}.pt"
         if path and path.exists():
             return torch.load(path, weights_only=False)

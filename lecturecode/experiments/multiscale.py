@@ -9,7 +9,12 @@ from ..data import load_digits
 from ..data.digits import LEVELS, SHAPE
 from ..flows import DequantizedFlow, VariationalDequantizer, multiscale_flow
 from ..plotting import image_grid
-from ..runtime import count_parameters, default_device, dropout_rate
+from ..runtime import (
+    check_positive_int,
+    count_parameters,
+    default_device,
+    dropout_rate,
+)
 from ..scale import by_scale, current_scale
 from ..train import bits_per_dim, fit
 from .base import ModelResult, register
@@ -55,6 +60,7 @@ def multiscale_digits_flow(*, couplings: int, hidden: int, blocks: int,
             f"dequantization must be one of {DEQUANTIZATIONS}, "
             f"got {dequantization!r}"
         )
+    check_positive_int(dequantizer_hidden, "dequantizer_hidden")
     torch.manual_seed(seed)
     flow = multiscale_flow(IMAGE, couplings=couplings, hidden=hidden,
                            blocks=blocks, dropout=dropout, actnorm=actnorm)

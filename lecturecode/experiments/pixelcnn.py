@@ -13,6 +13,7 @@ training runs single-threaded (see :mod:`lecturecode.experiments.autoregressive`
 
 import torch
 
+from .. import budget
 from ..autoregressive import GatedPixelCNN, PixelCNN, complete, receptive_field
 from ..benchmarks import best_seconds
 from ..data import load_digits
@@ -174,6 +175,7 @@ def likelihood_and_sampling_seconds(model, n: int, repeats: int = 3) -> dict:
     (one pass of the network) and of sampling ``n`` images (``D`` passes, one
     per sub-pixel), measured in one run on one thread."""
     model = model.eval()
+    n = budget.evaluation_count(n)  # a dry run times a few
     x = model.sample(n, torch.Generator().manual_seed(0))
     likelihood = best_seconds(lambda: model.log_prob(x), repeats)
     sampling = best_seconds(lambda: model.sample(n), repeats)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import torch
 
+from .. import budget
 from ..benchmarks import best_seconds
 from ..data import load_digits
 from ..data.digits import SHAPE
@@ -81,6 +82,7 @@ def use_seconds(model, images: torch.Tensor, *, score: int = 1000,
     with one draw of ``u`` per image), and to draw ``draw`` samples, on
     ``device`` (the default device when None)."""
     device = torch.device(device or default_device())
+    score, draw = budget.evaluation_count(score), budget.evaluation_count(draw)
     model = model.to(device).eval()
     x = tile(images, score).to(device)
     generator = torch.Generator(device=device).manual_seed(0)

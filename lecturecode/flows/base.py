@@ -24,7 +24,8 @@ from ..runtime import LOG_2PI, check_batch, check_positive_int
 def event_shape(shape: int | tuple[int, ...], name: str = "dim") -> tuple:
     """The shape of one example: ``(d,)`` for a vector of ``d`` values, or a
     tuple such as ``(C, H, W)`` for an image, every size a positive integer."""
-    sizes = (shape,) if isinstance(shape, int) else tuple(shape)
+    sizes = tuple(shape) if isinstance(shape, (tuple, list, torch.Size)) else (
+        shape,)
     if not sizes:
         raise ValueError(f"{name} must name at least one size, got {shape!r}")
     return tuple(check_positive_int(size, name) for size in sizes)

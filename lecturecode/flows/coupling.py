@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from ..nets import mlp
-from ..runtime import check_positive_int
+from ..runtime import check_count, check_positive, check_positive_int
 from .base import Compose, Flow
 from .elementwise import DiagonalScaling
 from .linear import Permutation
@@ -36,6 +36,7 @@ def half_mask(dim: int, first: bool = True) -> torch.Tensor:
     With ``first=False`` the halves swap roles. For odd ``dim`` the kept half is
     the smaller one, ``floor(dim / 2)`` coordinates.
     """
+    check_positive_int(dim, "dim")
     if dim < 2:
         raise ValueError(f"a coupling needs dim >= 2 to split, got {dim}")
     mask = torch.zeros(dim)
@@ -46,7 +47,9 @@ def half_mask(dim: int, first: bool = True) -> torch.Tensor:
 def checkerboard_mask(height: int, width: int, parity: int = 0) -> torch.Tensor:
     """RealNVP's spatial mask for an image flattened in raster order: 1 where
     ``row + column`` has the given parity (0 or 1), 0 elsewhere."""
-    if height < 1 or width < 1 or height * width < 2:
+    check_positive_int(height, "height")
+    check_positive_int(width, "width")
+    if height * width < 2:
         raise ValueError(
             f"need an image of at least 2 pixels, got {height} x {width}"
         )
@@ -96,7 +99,7 @@ class AdditiveCoupling(Flow):
     ):
         mask = _check_mask(mask)
         super().__init__(len(mask))
-        self.context_dim = context_dim
+        self.context_dim = check_count(context_dim, "context_dim", 0)
         self.register_buffer("mask", mask)
         inputs = self.dim + context_dim
         self.t_theta = mlp(inputs, self.dim, hidden, layers, dropout,
@@ -140,10 +143,9 @@ class AffineCoupling(Flow):
         context_dim=0,
     ):
         mask = _check_mask(mask)
-        if s_max <= 0:
-            raise ValueError(f"s_max must be positive, got {s_max}")
+        check_positive(s_max, "s_max")
         super().__init__(len(mask))
-        self.context_dim = context_dim
+        self.context_dim = check_count(context_dim, "context_dim", 0)
         self.register_buffer("mask", mask)
         inputs = self.dim + context_dim
         self.s_theta_net = mlp(inputs, self.dim, hidden, layers, dropout,
@@ -223,6 +225,7 @@ def coupling_flow(
         )
     if mixing not in MIXINGS:
         raise ValueError(f"mixing must be one of {MIXINGS}, got {mixing!r}")
+    check_positive_int(dim, "dim")
     check_positive_int(couplings, "couplings")
     if image_shape is not None:
         if image_shape[0] * image_shape[1] != dim:

@@ -21,8 +21,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..budget import evaluation_count, evaluation_rows
 from ..nets import mlp
-from ..runtime import check_batch
+from ..runtime import (
+    check_batch,
+    check_count,
+    check_positive_int,
+    values_trusted,
+)
 from .base import Flow, FlowModel, standard_normal_log_prob
 from .coupling import AffineCoupling, half_mask
 
@@ -40,8 +46,7 @@ class LogitTransform(Flow):
 
     def __init__(self, dim, levels: int, alpha: float = 0.05):
         super().__init__(dim)
-        if levels < 2:
-            raise ValueError(f"levels must be at least 2, got {levels}")
+        check_count(levels, "levels", 2)
         if not 0 <= alpha < 0.5:
             raise ValueError(f"alpha must lie in [0, 0.5), got {alpha}")
         self.levels, self.alpha = levels, alpha
@@ -85,6 +90,10 @@ class VariationalDequantizer(nn.Module):
     """
 
     def __init__(self, dim: int, levels: int, hidden: int = 64, couplings: int = 2):
+        check_count(dim, "dim", 2)  # its couplings split the noise in two
+        check_count(levels, "levels", 2)
+        check_positive_int(hidden, "hidden")
+        check_positive_int(couplings, "couplings")
         super().__init__()
         self.dim, self.levels = dim, levels
         self.couplings = nn.ModuleList(
@@ -132,6 +141,8 @@ class DequantizedFlow(nn.Module):
 
     def check_discrete(self, x):
         check_batch(x, self.shape)
+        if values_trusted():
+            return x
         if not ((x == x.round()) & (x >= 0) & (x <= self.levels - 1)).all():
             raise ValueError(
                 f"x must hold integers 0..{self.levels - 1} (the discrete levels)"
@@ -162,6 +173,7 @@ class DequantizedFlow(nn.Module):
         importance-weighted bound ``-log mean_k exp(...)``, tighter, and still an
         upper bound in expectation (Burda et al., 2016).
         """
+        x, samples = evaluation_rows(x), evaluation_count(samples)  # a dry run
         was_training = self.training
         self.eval()
         bounds = []

@@ -4,6 +4,7 @@ learned increasing map per coordinate, and NICE's diagonal scaling."""
 import torch
 from torch import nn
 
+from ..runtime import check_positive_int
 from .base import Flow
 
 
@@ -22,6 +23,7 @@ class ElementwiseFlow(Flow):
 
     def __init__(self, dim: int, components: int = 8):
         super().__init__(dim)
+        check_positive_int(components, "components")
         self.log_a = nn.Parameter(torch.zeros(dim))
         self.b = nn.Parameter(torch.zeros(dim))
         self.log_w = nn.Parameter(torch.full((dim, components), -3.0))

@@ -26,6 +26,7 @@ import math
 import torch
 from torch import nn
 
+from ..runtime import check_count, check_positive, check_positive_int, check_rate
 from .base import Compose, Flow, event_shape
 from .coupling import AffineCoupling, _check_mask, checkerboard_mask
 from .normalization import ActNorm
@@ -37,6 +38,8 @@ class ResidualBlock(nn.Module):
     training mode)."""
 
     def __init__(self, width: int, dropout: float = 0.0):
+        check_positive_int(width, "width")
+        check_rate(dropout, "dropout")
         super().__init__()
         self.body = nn.Sequential(
             nn.ReLU(),
@@ -55,6 +58,11 @@ def conv_resnet(channels_in: int, channels_out: int, hidden: int, blocks: int,
     """A 3x3 convolution to ``hidden`` channels, ``blocks`` residual blocks, and
     a 3x3 convolution to ``channels_out``, started at zero (so a coupling or a
     prior built on it starts as the identity or as ``N(0, I)``)."""
+    check_positive_int(channels_in, "channels_in")
+    check_positive_int(channels_out, "channels_out")
+    check_positive_int(hidden, "hidden")
+    check_count(blocks, "blocks", 0)
+    check_rate(dropout, "dropout")
     last = nn.Conv2d(hidden, channels_out, 3, padding=1)
     nn.init.zeros_(last.weight)
     nn.init.zeros_(last.bias)
@@ -114,8 +122,7 @@ class ConvAffineCoupling(AffineCoupling):
     def __init__(self, mask, hidden: int = 32, blocks: int = 1, s_max=1.0,
                  dropout: float = 0.0):
         mask = _check_mask(mask, dims=3)
-        if s_max <= 0:
-            raise ValueError(f"s_max must be positive, got {s_max}")
+        check_positive(s_max, "s_max")
         Flow.__init__(self, tuple(mask.shape))  # the vector layer's nets unused
         self.context_dim = 0
         self.register_buffer("mask", mask)
@@ -235,6 +242,8 @@ def multiscale_flow(
     ``actnorm`` puts a per-channel :class:`~lecturecode.flows.ActNorm` before
     each coupling (Glow's step without the 1x1 convolution)."""
     c, h, w = event_shape(shape, "shape")
+    check_positive_int(scales, "scales")
+    check_positive_int(couplings, "couplings")
     options = dict(hidden=hidden, blocks=blocks, s_max=s_max, dropout=dropout)
 
     def step(mask):

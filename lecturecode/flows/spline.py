@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from ..nets import mlp
-from ..runtime import check_positive_int
+from ..runtime import check_count, check_positive, check_positive_int
 from .base import Compose, Flow
 from .coupling import (
     _check_mask,
@@ -208,8 +208,8 @@ class SplineCoupling(Flow):
     ):
         mask = _check_mask(mask)
         _check_sizes(check_positive_int(bins, "bins"), min_bin, min_derivative)
-        if not bound > 0:
-            raise ValueError(f"bound must be positive, got {bound}")
+        check_positive(bound, "bound")
+        check_count(context_dim, "context_dim", 0)
         super().__init__(len(mask))
         self.bins, self.bound, self.context_dim = bins, float(bound), context_dim
         self.min_bin, self.min_derivative = min_bin, min_derivative
@@ -264,6 +264,7 @@ def spline_flow(
     coordinate is transformed (as :func:`~lecturecode.flows.coupling_flow`
     stacks affine ones): the half split, or the checkerboard of an image of
     ``image_shape = (height, width)``."""
+    check_positive_int(dim, "dim")
     check_positive_int(couplings, "couplings")
     if image_shape is None:
         masks = [half_mask(dim, first) for first in (True, False)]

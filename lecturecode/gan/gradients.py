@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from .. import budget
 from .model import GAN, Discriminator
 from .objectives import GENERATOR_LOSSES, discriminator_loss
 
@@ -51,9 +52,11 @@ def gradients_as_discriminator_trains(
     n = batch_size * fresh.pack
     probe_z = torch.randn(batches, n, z_dim, generator=rng)
     result = {"d_steps": [], "saturating": [], "non-saturating": [], "d_fake": []}
-    step = 0
-    for target in checkpoints:
-        while step < target:
+    # a dry run or a spent time share ends the study early (lecturecode.budget)
+    run = budget.start("gradient study", max(checkpoints[-1], 1))
+    step, stop = 0, False
+    for target in [c for c in checkpoints if c <= run.steps]:
+        while step < target and not stop:
             with torch.no_grad():
                 fake = g(torch.randn(n, z_dim, generator=rng))
             loss = discriminator_loss(fresh(density.sample(n, rng)), fresh(fake))
@@ -61,6 +64,7 @@ def gradients_as_discriminator_trains(
             loss.backward()
             optimizer.step()
             step += 1
+            stop = run.expired(step)
         result["d_steps"].append(step)
         for name in GENERATOR_LOSSES:
             norms = [generator_gradient_norm(probe, z, name) for z in probe_z]
@@ -68,4 +72,7 @@ def gradients_as_discriminator_trains(
         with torch.no_grad():
             fake_logits = fresh(g(probe_z.reshape(-1, z_dim)))
         result["d_fake"].append(torch.sigmoid(fake_logits).mean().item())
+        if stop:
+            break
+    run.finish(step)
     return result

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from ..nets import mlp
-from ..runtime import check_batch, check_positive_int
+from ..runtime import check_batch, check_positive, check_positive_int
 
 
 class Generator(nn.Module):
@@ -16,6 +16,9 @@ class Generator(nn.Module):
 
     def __init__(self, z_dim=2, data_dim=2, hidden=128, layers=2, scale=1.0):
         super().__init__()
+        check_positive_int(z_dim, "z_dim")
+        check_positive_int(data_dim, "data_dim")
+        check_positive(scale, "scale")
         self.z_dim, self.data_dim, self.scale = z_dim, data_dim, scale
         self.net = mlp(z_dim, data_dim, hidden, layers, activation=nn.ReLU)
 
@@ -35,8 +38,10 @@ class Discriminator(nn.Module):
 
     def __init__(self, data_dim=2, hidden=128, layers=2, pack=1, scale=1.0):
         super().__init__()
-        for name, value in (("pack", pack), ("layers", layers)):
+        for name, value in (("pack", pack), ("layers", layers),
+                            ("data_dim", data_dim)):
             check_positive_int(value, name)
+        check_positive(scale, "scale")
         self.data_dim, self.hidden, self.layers = data_dim, hidden, layers
         self.pack, self.scale = pack, scale
         leaky = partial(nn.LeakyReLU, 0.2)

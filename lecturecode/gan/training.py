@@ -3,12 +3,13 @@
 
 import copy
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import torch
 from torch.func import functional_call, stack_module_state, vmap
 
-from ..runtime import check_positive_int, default_device
+from .. import budget
+from ..runtime import check_positive_int, default_device, fast_matmul, to_device
 from .model import GAN, Discriminator, Generator
 from .modes import mode_coverage
 from .objectives import GENERATOR_LOSSES, discriminator_loss, r1_penalty
@@ -50,6 +51,8 @@ class GANConfig:
             "steps",
             "batch_size",
             "r1_every",
+            "record_every",
+            "eval_samples",
         ):
             check_positive_int(getattr(self, name), name)
         if not self.lr > 0:
@@ -120,8 +123,10 @@ def train_gans(density, seeds, config: GANConfig, device=None):
     d_loss_fn = vmap(discriminator_loss)
     g_loss_fn = vmap(GENERATOR_LOSSES[config.generator_loss])
 
+    on_gpu = {"fused": True} if device.type == "cuda" else {}
     optimizers = [
-        torch.optim.Adam(params.values(), lr=config.lr, betas=config.betas)
+        torch.optim.Adam(params.values(), lr=config.lr, betas=config.betas,
+                         **on_gpu)
         for params in (d_params, g_params)
     ]
     schedulers = (
@@ -134,57 +139,127 @@ def train_gans(density, seeds, config: GANConfig, device=None):
     )
     n = config.batch_size * config.pack  # samples per step, real and generated
 
-    def draw(fn):
-        return torch.stack([fn(rng) for rng in rngs]).to(device)
+    def draw(fn):  # on the CPU from each seed's generator, then sent on
+        return to_device(torch.stack([fn(rng) for rng in rngs]), device)
 
     eval_z = draw(
         lambda r: torch.randn(config.eval_samples, config.z_dim, generator=r)
     )
     histories = [GANHistory() for _ in seeds]
     window, recorded = torch.zeros(2, len(seeds), device=device), 0
-    start = time.perf_counter()
-    for step in range(1, config.steps + 1):
-        real = draw(lambda r: density.sample(n, r))
-        z = draw(lambda r: torch.randn(n, config.z_dim, generator=r))
-        # [one step of the game]
-        fake = generate(g_params, z)
-        penalize = config.r1 > 0 and step % config.r1_every == 0
-        real.requires_grad_(penalize)
-        real_logits = judge(d_params, real)
-        d_loss = d_loss_fn(real_logits, judge(d_params, fake.detach()))
-        gamma = config.r1 * config.r1_every  # lazy: rarer, but as strong on average
-        penalty = gamma * r1_penalty(real_logits, real) if penalize else 0
-        optimizers[0].zero_grad()
-        (d_loss + penalty).sum().backward()  # each seed gets its own gradient
-        optimizers[0].step()
-        g_loss = g_loss_fn(judge(d_params, fake))
-        optimizers[1].zero_grad()
-        g_loss.sum().backward()
-        optimizers[1].step()
-        # [end of the step]
-        for scheduler in schedulers:
-            scheduler.step()
-        window += torch.stack([d_loss.detach(), g_loss.detach()])
-        if step % config.record_every == 0 or step == config.steps:
+    plan = budget.current_plan()
+    run = budget.start("GAN", config.steps, identity=None if plan is None else (
+        asdict(config), seeds, type(density).__name__, vars(density),
+        device.type))
+    if run.state is not None:  # what an earlier call left
+        saved = run.state
+        for params, stored in ((g_params, saved["g"]), (d_params, saved["d"])):
             with torch.no_grad():
-                samples = generate(g_params, eval_z).cpu()
-            losses = (window / (step - recorded)).cpu()
-            window.zero_()
-            recorded = step
-            for k, history in enumerate(histories):
-                coverage = mode_coverage(samples[k], density.centers, density.std)
-                history.steps.append(step)
-                history.discriminator_loss.append(losses[0, k].item())
-                history.generator_loss.append(losses[1, k].item())
-                history.modes_covered.append(coverage.modes_covered)
-                history.high_quality.append(coverage.high_quality)
-                history.counts.append(coverage.counts)
-    seconds = time.perf_counter() - start
-    for k, (gan, history) in enumerate(zip(gans, histories, strict=True)):
+                for name, p in params.items():
+                    p.copy_(stored[name])
+        histories, recorded, seconds = saved["histories"], saved["recorded"], 0.0
+        if not run.finished_before:
+            for opt, state in zip(optimizers, saved["optimizers"], strict=True):
+                opt.load_state_dict(state)
+            for scheduler, state in zip(schedulers, saved["schedulers"],
+                                        strict=True):
+                scheduler.load_state_dict(state)
+            for rng, state in zip(rngs, saved["rngs"], strict=True):
+                rng.set_state(state)
+            window += saved["window"].to(device)
+    step = run.done_before
+    start = time.perf_counter()
+    with fast_matmul(device):  # the steps' products in TF32 on a GPU
+        for step in range(run.first_step, run.steps + 1):
+            real = draw(lambda r: density.sample(n, r))
+            z = draw(lambda r: torch.randn(n, config.z_dim, generator=r))
+            # [one step of the game]
+            fake = generate(g_params, z)
+            penalize = config.r1 > 0 and step % config.r1_every == 0
+            real.requires_grad_(penalize)
+            real_logits = judge(d_params, real)
+            d_loss = d_loss_fn(real_logits, judge(d_params, fake.detach()))
+            gamma = config.r1 * config.r1_every  # lazy: rarer, as strong on average
+            penalty = gamma * r1_penalty(real_logits, real) if penalize else 0
+            optimizers[0].zero_grad()
+            (d_loss + penalty).sum().backward()  # each seed gets its own gradient
+            optimizers[0].step()
+            g_loss = g_loss_fn(judge(d_params, fake))
+            optimizers[1].zero_grad()
+            g_loss.sum().backward()
+            optimizers[1].step()
+            # [end of the step]
+            for scheduler in schedulers:
+                scheduler.step()
+            window += torch.stack([d_loss.detach(), g_loss.detach()])
+            stop = run.expired(step)
+            if (stop or step == run.steps) and budget.placement_unchecked(
+                    asdict(config), len(seeds)):
+                _check_step_placement(config, g_params, d_params, generate, judge,
+                                      real, z)
+            if step % config.record_every == 0 or step == run.steps:
+                with torch.no_grad():
+                    samples = generate(g_params, eval_z).cpu()
+                losses = (window / (step - recorded)).cpu()
+                window.zero_()
+                recorded = step
+                _record(histories, samples, losses, step, density)
+            if stop:
+                break
+    seconds = time.perf_counter() - start + (histories[0].seconds
+                                             if run.state is not None else 0.0)
+    done = max(step, run.done_before)
+
+    def state() -> dict:
+        saved = {"g": {k: v.detach().cpu() for k, v in g_params.items()},
+                 "d": {k: v.detach().cpu() for k, v in d_params.items()},
+                 "histories": histories, "recorded": recorded}
+        if not run.complete(done):
+            saved |= {"optimizers": [o.state_dict() for o in optimizers],
+                      "schedulers": [s.state_dict() for s in schedulers],
+                      "rngs": [rng.get_state() for rng in rngs],
+                      "window": window.cpu()}
+        return saved
+
+    for history in histories:
         history.seconds = seconds
+    run.finish(done, state)
+    for k, gan in enumerate(gans):
         with torch.no_grad():
             for name, p in gan.generator.named_parameters():
                 p.copy_(g_params[name][k].cpu())
             for name, p in gan.discriminator.named_parameters():
                 p.copy_(d_params[name][k].cpu())
     return gans, histories
+
+
+def _record(histories, samples, losses, step, density) -> None:
+    """Append one record to each seed's history: the mean losses since the
+    last record, and the mode coverage of the samples."""
+    for k, history in enumerate(histories):
+        coverage = mode_coverage(samples[k], density.centers, density.std)
+        history.steps.append(step)
+        history.discriminator_loss.append(losses[0, k].item())
+        history.generator_loss.append(losses[1, k].item())
+        history.modes_covered.append(coverage.modes_covered)
+        history.high_quality.append(coverage.high_quality)
+        history.counts.append(coverage.counts)
+
+
+def _check_step_placement(config, g_params, d_params, generate, judge, real, z):
+    """A dry run's check that the step makes every tensor on the networks'
+    device: the game's losses once more, everything on ``meta``."""
+
+    def step():
+        g = {k: v.detach().to("meta").requires_grad_() for k, v in g_params.items()}
+        d = {k: v.detach().to("meta").requires_grad_() for k, v in d_params.items()}
+        x = real.detach().to("meta").requires_grad_(config.r1 > 0)
+        fake = generate(g, z.to("meta"))
+        logits = judge(d, x)
+        d_loss = discriminator_loss(logits, judge(d, fake.detach())).sum()
+        if config.r1 > 0:
+            d_loss = d_loss + r1_penalty(logits, x).sum()
+        d_loss.backward()
+        GENERATOR_LOSSES[config.generator_loss](judge(d, fake)).sum().backward()
+
+    budget.check_placement(step, "GAN")

@@ -24,6 +24,8 @@ class CausalConv1d(nn.Conv1d):
     ``K`` and dilation ``d`` that never looks to the right."""
 
     def __init__(self, in_channels, out_channels, kernel_size, dilation=1):
+        for name in ("in_channels", "out_channels", "kernel_size", "dilation"):
+            check_positive_int(locals()[name], name)
         super().__init__(in_channels, out_channels, kernel_size, dilation=dilation)
         self.left_padding = (kernel_size - 1) * dilation
 

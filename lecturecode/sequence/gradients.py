@@ -14,6 +14,8 @@ than one in modulus it can explode (Bengio et al., 1994; Pascanu et al., 2013).
 import numpy as np
 import torch
 
+from ..runtime import check_positive, check_positive_int
+
 
 def hidden_jacobians(recurrence, inputs: torch.Tensor) -> torch.Tensor:
     """``J[b, t] = d h_T / d h_t`` for each sequence ``b`` of ``inputs``
@@ -68,6 +70,8 @@ def bptt_product(rnn, inputs: torch.Tensor) -> torch.Tensor:
 def scaled_orthogonal(size: int, radius: float, generator=None) -> torch.Tensor:
     """``radius * Q`` for a random orthogonal ``Q``: every eigenvalue has modulus
     ``radius``, and so does every singular value (spectral radius = norm)."""
+    check_positive_int(size, "size")
+    check_positive(radius, "radius")
     A = torch.randn(size, size, generator=generator, dtype=torch.float64)
     Q, R = torch.linalg.qr(A)
     return radius * Q * torch.sign(torch.diagonal(R))  # Haar-distributed Q

@@ -20,7 +20,12 @@ import torch
 from torch import nn
 
 from ..runtime import check_positive_int
-from .rnn import RecurrentLanguageModel, one_hot_start, uniform_
+from .rnn import (
+    RecurrentLanguageModel,
+    check_language_model,
+    one_hot_start,
+    uniform_,
+)
 
 LECTURE_ORDER = ("g", "i", "f", "o")
 TORCH_ORDER = ("i", "f", "g", "o")  # row blocks of nn.LSTM's weight_ih, weight_hh
@@ -150,6 +155,7 @@ def lstm_language_model(
     the equivalent ``torch.nn.LSTM``. With ``input_bound``, the four input weights
     ``W_gx, W_ix, W_fx, W_ox`` start uniform on ``[-input_bound, input_bound]``
     (see :func:`~lecturecode.sequence.rnn.one_hot_start`)."""
+    check_language_model(vocab_size, dropout, input_bound)
     recurrence = LSTM(vocab_size + 1, hidden_size)
     if input_bound is not None:
         for n in LECTURE_ORDER:

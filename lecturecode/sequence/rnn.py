@@ -18,7 +18,7 @@ import math
 import torch
 from torch import nn
 
-from ..runtime import check_positive_int
+from ..runtime import check_positive, check_positive_int, check_rate
 from .base import SequenceModel, draw
 
 
@@ -118,6 +118,7 @@ class RecurrentLanguageModel(SequenceModel):
     def __init__(self, recurrence: nn.Module, vocab_size: int,
                  dropout: float = 0.0):
         super().__init__(vocab_size)
+        check_rate(dropout, "dropout")
         if recurrence.input_size != vocab_size + 1:
             raise ValueError(
                 f"the recurrence takes {recurrence.input_size} inputs; one-hot "
@@ -146,6 +147,16 @@ class RecurrentLanguageModel(SequenceModel):
         return torch.stack(x, dim=1)
 
 
+def check_language_model(vocab_size, dropout, input_bound) -> None:
+    """The sizes of :func:`rnn_language_model` and
+    :func:`~lecturecode.sequence.lstm.lstm_language_model` that the recurrence
+    does not check itself."""
+    check_positive_int(vocab_size, "vocab_size")
+    check_rate(dropout, "dropout")
+    if input_bound is not None:
+        check_positive(input_bound, "input_bound")
+
+
 def rnn_language_model(
     vocab_size: int, hidden_size: int, literal: bool = False, dropout: float = 0.0,
     input_bound: float | None = None,
@@ -153,6 +164,7 @@ def rnn_language_model(
     """The RNN language model: the lecture's :class:`RNN` when ``literal``, else
     the equivalent ``torch.nn.RNN(bias=False)``. With ``input_bound``, ``W_hx``
     starts uniform on ``[-input_bound, input_bound]`` (:func:`one_hot_start`)."""
+    check_language_model(vocab_size, dropout, input_bound)
     recurrence = RNN(vocab_size + 1, hidden_size)
     if input_bound is not None:
         one_hot_start(recurrence.W_hx, input_bound)
