@@ -400,7 +400,7 @@ def _names(source: str) -> tuple[set[str], set[str]]:
         tree = ast.parse("\n".join(lines))
     except SyntaxError:
         return set(), set()
-    defined, used = set(), set()
+    defined, used, local = set(), set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             (used if isinstance(node.ctx, ast.Load) else defined).add(node.id)
@@ -408,7 +408,13 @@ def _names(source: str) -> tuple[set[str], set[str]]:
             defined |= {(a.asname or a.name).split(".")[0] for a in node.names}
         elif isinstance(node, ast.FunctionDef | ast.ClassDef):
             defined.add(node.name)
-    return defined, used
+            if isinstance(node, ast.FunctionDef):  # its arguments and locals
+                local |= {a.arg for a in ast.walk(node.args)
+                          if isinstance(a, ast.arg)}
+                local |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                          and not isinstance(n.ctx, ast.Load)}
+    # a name only a function binds for itself is no use of the chapter's
+    return defined - local, used - (local - defined)
 
 
 def export_student(

@@ -27,6 +27,7 @@ BAD = {
     "count": [0, -1, 2.5],  # an integer >= 1
     "count0": [-1, 2.5],  # an integer >= 0
     "levels": [1, 0, 2.5],  # an integer >= 2
+    "shape": [(0, 3), (3, -1), (3.5, 3)],  # sides, positive integers
     "rate": [-0.1, 1.0, 1.5],  # a probability in [0, 1)
     "positive": [0.0, -1.0],  # a number > 0
     "nonnegative": [-0.1, -1.0],  # a number >= 0
@@ -189,6 +190,10 @@ CASES = [
                             n_test=8),
      dict(n_train="count", n_val="count", n_test="count")),
     (data.tinted_digits, dict(levels=4), dict(levels="levels")),
+    (data.channel_entropies, dict(images=torch.full((2, 12), 3), levels=4),
+     dict(levels="levels")),
+    (data.neighbourhood_entropies, dict(images=torch.zeros(2, 9), shape=(3, 3)),
+     dict(shape="shape")),
     (data.chunk, dict(tokens=torch.zeros(20, dtype=torch.long), length=4),
      dict(length="count")),
     (data.monte_carlo_entropy, dict(density=data.RingOfGaussians(), n=16),
@@ -255,7 +260,8 @@ NO_SIZES = {
             "non_saturating_generator_loss", "r1_penalty",
             "saturating_generator_loss", "train_gans", "value_function"},
     "nets": {"MaskedConv2d", "gate", "leaky_relu"},
-    "data": {"GaussianMixture", "TextData", "colour_consistency", "hue_to_rgb",
+    "data": {"GaussianMixture", "TextData", "colour_consistency",
+             "conditional_entropy", "hue_to_rgb", "load_digit_labels",
              "load_digits", "load_python_docs"},
 }
 PACKAGES = {"flows": flows, "autoregressive": autoregressive, "sequence": sequence,

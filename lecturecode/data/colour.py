@@ -14,6 +14,7 @@ split is the digits' one (rows ``[:1000]`` / ``[1000:1350]`` / ``[1350:]``).
 
 import torch
 
+from ..runtime import check_count
 from .digits import LEVELS, SPLITS, conditional_entropy, load_digits
 
 COLOURS = 3
@@ -69,6 +70,7 @@ def channel_entropies(images: torch.Tensor, levels: int = 4) -> dict:
     pixel's red value (``"red"``), the earlier pixel's ``(R, G, B)``
     (``"earlier"``) and both (``"both"``), with the number of pixels
     counted."""
+    check_count(levels, "levels", minimum=2)
     rgb = images.reshape(len(images), -1, COLOURS).long()
     full = rgb.amax(-1) == levels - 1
     counted, earlier = [], []

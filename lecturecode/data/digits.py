@@ -8,6 +8,8 @@ rows ``[:1000]`` train, ``[1000:1350]`` validation, ``[1350:]`` test.
 import torch
 from sklearn.datasets import load_digits as _sklearn_digits
 
+from ..runtime import check_count
+
 SPLITS = {
     "train": slice(0, 1000),
     "val": slice(1000, 1350),
@@ -78,7 +80,7 @@ def neighbourhood_entropies(images: torch.Tensor, shape=SHAPE) -> dict:
     not on the border: ``H(x)``, and its conditional entropy given its four
     neighbours before it in raster order (``"past"``), the four after it
     (``"future"``) and all eight (``"around"``)."""
-    height, width = shape
+    height, width = (check_count(side, "shape") for side in shape)
     grid = images.reshape(-1, height, width)
     if height < 3 or width < 3:
         raise ValueError(f"images need an interior, got shape {shape}")
