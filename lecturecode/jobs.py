@@ -36,7 +36,7 @@ from pathlib import Path
 import torch
 
 from . import __version__, budget
-from .experiments import JOBS
+from .experiments import JOBS, cache
 from .experiments.base import Job, JobContext
 from .packing import ignore_checkpoints
 from .paths import ROOT
@@ -179,7 +179,7 @@ def run_jobs(
         context = JobContext(
             out / "figures" / name, device, seed, scale, progress=True
         )
-        start = time.perf_counter()
+        start, loads = time.perf_counter(), cache.LOADS[0]
         try:
             with using_scale(scale), (budget.planned(plan) if plan is not None
                                       else contextlib.nullcontext()):
@@ -206,6 +206,9 @@ def run_jobs(
                 timespec="seconds"
             ),
             "seconds": round(time.perf_counter() - start, 2),
+            # trainings served by the model cache: their records keep the time
+            # they took when trained, the job's wall time does not include it
+            "models_from_cache": cache.LOADS[0] - loads,
             "records": records,
             "figures": [f"figures/{name}/{f}" for f in context.saved],
             "calls": (before.get("calls", 1) + 1) if resumed else 1,

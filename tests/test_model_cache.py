@@ -36,6 +36,17 @@ def test_the_second_call_loads_the_same_model(calls):
     assert torch.equal(again.weight, model.weight)
 
 
+def test_the_cache_counts_what_it_served(calls):
+    """The job runner reads the count, so a job's wall time says what it
+    trained itself."""
+    train, trained = calls
+    before = cache.LOADS[0]
+    train(seed=4)
+    assert cache.LOADS[0] == before
+    train(seed=4)
+    assert cache.LOADS[0] == before + 1 and len(trained) == 1
+
+
 def test_arguments_defaults_and_scale_are_in_the_key(calls):
     train, trained = calls
     train()

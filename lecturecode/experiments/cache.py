@@ -41,6 +41,9 @@ from ..runtime import default_device
 from ..scale import current_scale
 
 CACHE_VAR = "LECTURE_MODEL_CACHE"
+# How many calls so far were served from the cache, not trained: the job runner
+# records it per job, so that a job's wall time is read with it.
+LOADS = [0]
 PACKAGE = Path(__file__).resolve().parents[1]
 TRAINERS: list = []  # every function decorated with :func:`cached`
 
@@ -135,6 +138,7 @@ def cached(train):
             return train(*args, **kwargs)
         path = folder and folder / f"{train.__name__}-{key(*args, **kwargs)}.pt"
         if path and path.exists():
+            LOADS[0] += 1
             return torch.load(path, weights_only=False)
         with torch.random.fork_rng():  # the global state as if loaded
             result = train(*args, **kwargs)
