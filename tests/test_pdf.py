@@ -7,6 +7,7 @@ import base64
 import shutil
 import sys
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pdf_checks import images, outline_titles, page_texts, raw_tex, squeeze
@@ -57,7 +58,11 @@ def printed(tmp_path_factory):
         if name == "raw":  # no MathJax on this page
             page = page.replace('src="es5/tex-chtml.js"', 'src="none.js"')
         (folder / "index.html").write_text(page)
-        pdfs[name] = print_pdf.print_book(folder, folder / "out.pdf")
+        # in a thread of its own: Playwright's sync API refuses a thread where an
+        # earlier test of this worker left an asyncio loop running
+        with ThreadPoolExecutor(1) as pool:
+            pdfs[name] = pool.submit(print_pdf.print_book, folder,
+                                     folder / "out.pdf").result()
     return pdfs
 
 
