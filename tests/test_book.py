@@ -3,20 +3,20 @@ errors, and every page, opened in headless Chromium, shows typeset math, loads e
 figure (every schematic diagram as an SVG image) and throws no JavaScript errors. A
 full-page screenshot of each page is kept in ``test-artifacts/screenshots/``."""
 
-import functools
-import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 from lecturecode.notebooks import is_notebook, toc_chapters
 from lecturecode.paths import ROOT
+
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+import print_pdf  # noqa: E402
 
 # The build gets a repository, as the deploy workflow gives it, so that the
 # repository, edit and launch buttons are rendered and can be checked.
@@ -64,15 +64,9 @@ def built_book(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def server(built_book):
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=str(built_book))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    """The built book over HTTP, served as the PDF printer serves a page."""
+    with print_pdf.serve(built_book) as url:
+        yield url
 
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -222,8 +216,6 @@ def test_chapters_link_to_their_source_and_launch_services(built_book):
 # executed again), printed by Chromium.
 @pytest.fixture(scope="session")
 def built_pdf(built_book, browser):
-    sys.path.insert(0, str(ROOT / "book" / "_ext"))
-    import print_pdf
 
     out = built_book.parents[1]  # the --path-output of the HTML build
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
@@ -250,7 +242,6 @@ def chapter_title(page: str) -> str:
 
 
 def test_the_pdf_has_every_chapter_math_figure_and_a_plausible_length(built_pdf):
-    import print_pdf
     from pdf_checks import images, outline_titles, page_texts, raw_tex, squeeze
 
     single, pdf = built_pdf
