@@ -133,3 +133,45 @@ def test_code_is_lint_clean():
         text=True,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+# A student reads the book front to back: each page at most this long, and the whole
+# book (every page of book/, the back matter included) at most the total.
+PAGE_LINES = 500
+BOOK_LINES = 7_700
+
+
+def overlong(pages: dict[str, int]) -> list[str]:
+    """What breaks the length budget, from ``{page: source lines}``."""
+    found = [f"{page}: {n} lines > {PAGE_LINES}"
+             for page, n in sorted(pages.items()) if n > PAGE_LINES]
+    if sum(pages.values()) > BOOK_LINES:
+        found.append(f"the book: {sum(pages.values())} lines > {BOOK_LINES}")
+    return found
+
+
+def test_the_book_stays_within_its_length():
+    lines = {str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for p in PAGES}
+    assert overlong(lines) == []
+
+
+def test_the_length_check_names_the_page():
+    assert overlong({"a.md": PAGE_LINES, "b.md": 1}) == []
+    assert overlong({"a.md": PAGE_LINES + 1}) == [f"a.md: {PAGE_LINES + 1} lines > 500"]
+    assert overlong({f"{i}.md": 400 for i in range(20)}) == [
+        f"the book: 8000 lines > {BOOK_LINES}"
+    ]
+
+
+# how a page explains its folded cells: the toggle's name, or "folded ... like the next one"
+EXPLAINS_FOLDING = re.compile(
+    r"Show\s+code\s+cell\s+source|[Ff]old\w*[^.]{0,80}(?:like|such as) the (?:next|one above)"
+)
+
+
+def test_folded_cells_are_explained_once():
+    """The intro says what a folded cell is; no other page says it again."""
+    repeats = [str(p.relative_to(ROOT)) for p in PAGES
+               if p.name != "intro.md" and EXPLAINS_FOLDING.search(p.read_text())]
+    assert repeats == []
+    assert EXPLAINS_FOLDING.search((ROOT / "book" / "intro.md").read_text())
