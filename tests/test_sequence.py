@@ -185,6 +185,23 @@ def test_the_sum_check_can_fail():
     assert abs(unnormalized.exp().sum().item() - 1) > 0.1
 
 
+def test_reading_the_token_itself_is_no_distribution():
+    """The chapter's copy RNN sums to one when step i reads x_{i-1} (start symbol
+    first), and far more than one when step i reads x_i itself."""
+    model = rnn_language_model(V, 8, literal=True).double()
+    with torch.no_grad():  # W_hx writes the token into h, W_hy reads it back out
+        model.recurrence.W_hh.zero_()
+        model.recurrence.W_hx.copy_(3 * torch.eye(8, V + 1))
+        model.W_hy.weight.copy_(3 * torch.eye(V, 8))
+        model.W_hy.bias.zero_()
+    every = torch.tensor(list(itertools.product(range(V), repeat=6)))
+    assert model.log_prob(every).exp().sum().item() == pytest.approx(1, abs=1e-12)
+    with torch.no_grad():
+        peeking = torch.log_softmax(model.conditionals(model.one_hot(every)), -1)
+    total = peeking.gather(-1, every[..., None]).sum((1, 2)).exp().sum().item()
+    assert total > 10
+
+
 NEURAL = [name for name in MODELS if "gram" not in name]
 
 
