@@ -1,6 +1,6 @@
 """The seed and recipe helpers of the autoregressive experiments: the spread over
 seeds the chapters' tables show, the seeds they rank models over, and the PixelCNN
-settings per data set."""
+settings per data set; and the paired-seed comparison of the spline chapter."""
 
 import pytest
 
@@ -10,6 +10,7 @@ from lecturecode.experiments.autoregressive import (
     ranking_seeds,
 )
 from lecturecode.experiments.digits import DATASETS
+from lecturecode.experiments.flows import seed_agreement
 from lecturecode.experiments.pixelcnn import pixelcnn_training
 from lecturecode.records import ModelResult
 
@@ -54,3 +55,10 @@ def test_pixelcnn_training_covers_every_data_set(monkeypatch, scale):
 def test_pixelcnn_training_rejects_an_unknown_data_set():
     with pytest.raises(ValueError, match="dataset must be one of"):
         pixelcnn_training("mnist", gated=False)
+
+
+def test_seed_agreement_counts_the_seeds_on_the_side_of_the_means():
+    gaps = {("d", "a"): (1.0, 0.0, [0.5, 1.0, 1.5]),
+            ("d", "b"): (2.0, 0.0, [2.0, 0.9, 3.1])}
+    assert seed_agreement(gaps, "d", "a", "b") == (True, 2, 3)
+    assert seed_agreement(gaps, "d", "b", "a") == (False, 2, 3)

@@ -379,6 +379,16 @@ def over_seeds(results: list, key: str = "gap") -> dict:
     }
 
 
+def seed_agreement(gaps: dict, dataset: str, model: str, other: str) -> tuple:
+    """``(lower, agree, n)`` for two rows of :func:`over_seeds` on ``dataset``:
+    whether ``model``'s mean is below ``other``'s, and on how many of the ``n``
+    paired seeds ``model``'s value lies on that same side."""
+    mine, theirs = gaps[dataset, model], gaps[dataset, other]
+    lower = mine[0] < theirs[0]
+    pairs = zip(mine[2], theirs[2], strict=True)
+    return lower, sum((a < b) == lower for a, b in pairs), len(mine[2])
+
+
 # Digits ----------------------------------------------------------------------
 
 
@@ -662,6 +672,24 @@ def plot_fits_2d(fitted: dict, data: dict, resolution: int = 150):
                 resolution=resolution,
             )
     fig.tight_layout()
+    return fig
+
+
+def plot_spline(x, y, log_slope, knots, bound: float):
+    """The spline chapter's figure of one spline: ``g(x)`` with its knots beside
+    the identity, and ``g'(x)`` with the knot derivatives (eq. rq, rq')."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    axes[0].plot(x, y, lw=1.5)
+    axes[0].plot(knots.x, knots.y, "o", ms=4)
+    axes[0].plot(x, x, ":", color="grey", lw=1)
+    axes[0].set_title("$g(x)$ and its knots (dotted: the identity)", fontsize=10)
+    axes[1].plot(x, log_slope.exp(), lw=1.5)
+    axes[1].plot(knots.x, knots.derivative, "o", ms=4)
+    axes[1].set_title(r"$g'(x)$ and the knot derivatives $\delta_k$", fontsize=10)
+    for ax in axes:
+        ax.axvline(-bound, color="grey", lw=0.5)
+        ax.axvline(bound, color="grey", lw=0.5)
+        ax.set_xlabel("$x$")
     return fig
 
 
