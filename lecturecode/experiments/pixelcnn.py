@@ -55,7 +55,11 @@ def pixelcnn_training(data_name: str, gated: bool) -> dict:
     rate does as well as a long one at a small rate; the binarized digits
     take more dropout than the grey ones. The gated model and the wide plain
     one on the binarized digits train on smaller batches at half the rate:
-    they cost more per image."""
+    they cost more per image. On the binarized digits both run shorter than
+    the validation split alone would pick (800 and 600 steps), to keep the
+    chapter within its time budget: over seeds 0 to 2 the best validation NLL
+    rises by about 0.19 nats (plain, 560 steps) and 0.16 (gated, 450 steps),
+    the test NLL by 0.15 and 0.04."""
     if data_name not in DATASETS:
         raise ValueError(
             f"dataset must be one of {list(DATASETS)}, got {data_name!r}"
@@ -64,10 +68,10 @@ def pixelcnn_training(data_name: str, gated: bool) -> dict:
     if data_name == "tinted digits":
         quick = {"steps": 1000, "batch_size": 100, "lr": 3e-3, "dropout": 0.2}
     elif gated:
-        quick = {"steps": 600, "batch_size": 50, "lr": 5e-3,
+        quick = {"steps": 450 if binary else 600, "batch_size": 50, "lr": 5e-3,
                  "dropout": 0.3 if binary else 0.2}
     elif binary:
-        quick = {"steps": 800, "batch_size": 50, "lr": 5e-3, "dropout": 0.5}
+        quick = {"steps": 560, "batch_size": 50, "lr": 5e-3, "dropout": 0.5}
     else:
         quick = {"steps": 600, "batch_size": 100, "lr": 1e-2, "dropout": 0.2}
     return by_scale(
