@@ -209,6 +209,15 @@ WRONG = {
         F + "sample_with_temperature = lambda o, t, g=None: o.argmax(-1)",
         "frequencies",
     ),
+    "ex-synthesis-kl": ("kl_both_ways = lambda p, q: (0.0, 0.0)", "expected"),
+    "ex-synthesis-gap-mass": ("min_gap_mass = lambda width, lipschitz: 2.0",
+                              "\\[0, 1\\]"),
+    "ex-synthesis-coupling": (
+        "import torch\n\n"
+        "coupling_degrees = lambda mask: torch.arange(1, len(mask) + 1)",
+        "MAF's own ordering",
+    ),
+    "ex-synthesis-noise-bits": ("noise_bits_per_dim = 0.0719558", "nats"),
 }
 
 # One plausible wrong answer per function exercise that its public check accepts
@@ -468,6 +477,27 @@ SLIP = {
         "def sampling_passes(n, height, width, colours):\n"
         "    return height * height * colours\n",
         "not the number of passes",
+    ),
+    # 0 * log 0 is NaN in floating point: the public vectors have no zeros
+    "ex-synthesis-kl": (
+        "import torch\n\n"
+        "def kl_both_ways(p, q):\n"
+        "    return ((p * (p / q).log()).sum().item(),\n"
+        "            (q * (q / p).log()).sum().item())\n",
+        "NaN",
+    ),
+    # 2 Phi(x) - 1 cancels for a very steep map
+    "ex-synthesis-gap-mass": (
+        "from statistics import NormalDist\n\n"
+        "def min_gap_mass(width, lipschitz):\n"
+        "    return 2 * NormalDist().cdf(width / (2 * lipschitz)) - 1\n",
+        "erf keeps them",
+    ),
+    # arithmetic on the mask: a boolean mask cannot be subtracted from
+    "ex-synthesis-coupling": (
+        "def coupling_degrees(mask):\n"
+        "    return (2 - mask).long()\n",
+        "raised",
     ),
 }
 
