@@ -103,12 +103,13 @@ def test_outputs_do_not_see_themselves_or_later_inputs(name, ordering_name):
 
 
 def test_gradient_check_catches_a_model_that_sees_itself():
-    """The lecture's FVSBN, with the sum running to j = i."""
+    """The lecture's FVSBN, with the sum running to j = i: every logit depends on
+    its own coordinate (the gradient check the chain-rule chapter points to)."""
     model = generic(FVSBN(6, include_self=True))
+    jacobian = logits_jacobian(model, torch.ones(6, dtype=F64))
+    assert torch.all(jacobian.diagonal() != 0)
     with pytest.raises(AssertionError, match="sees itself"):
-        assert_autoregressive(
-            logits_jacobian(model, torch.ones(6, dtype=F64)), model.ordering
-        )
+        assert_autoregressive(jacobian, model.ordering)
 
 
 @pytest.mark.parametrize("mask_set", range(4))
