@@ -487,17 +487,6 @@ def test_over_seeds_gives_mean_and_sample_sd():
 def test_run_2d_rejects_bad_arguments():
     with pytest.raises(ValueError, match="seeds must be a positive integer"):
         run_2d(steps=1, n_train=10, seeds=0)
-    with pytest.raises(ValueError, match="first_steps must be a positive integer"):
-        run_2d(steps=1, n_train=10, first_steps=0)
-
-
-def test_first_steps_shorten_only_the_first_chapters_families():
-    results, _, _ = run_2d(
-        steps=4, first_steps=2, n_train=300, seeds=1, entropy_samples=2000,
-        models=["linear", "NICE (additive)"], datasets=("checkerboard",),
-    )
-    steps = {r.model: r.extra["recipe"]["steps"] for r in results}
-    assert steps == {"linear": 2, "NICE (additive)": 4}
     with pytest.raises(ValueError, match="no such 2-D data sets"):
         run_2d(steps=1, n_train=10, datasets=("two moons", "spiral"))
 

@@ -178,10 +178,7 @@ def settings_2d() -> dict:
         smoke=dict(
             steps=150, n_train=2000, couplings=4, hidden=16, entropy_samples=50_000
         ),
-        # the first chapter's three families (FIRST_FAMILIES_2D) take a quarter of
-        # the steps: their place in the ranking does not need more
-        quick=dict(steps=2000, first_steps=500, n_train=10_000, couplings=8,
-                   hidden=32),
+        quick=dict(steps=2000, n_train=10_000, couplings=8, hidden=32),
         # on a GPU these small flows wait for kernel launches, not arithmetic:
         # 4 times the batch for a quarter of the steps costs a quarter of the
         # time and shows the model as many points
@@ -271,9 +268,6 @@ def entropy_reference(density, test: torch.Tensor, n: int = 200_000, seed=1):
 # The densities whose entropy is known, so that every model has a gap to it.
 DATASETS_2D = ("ring of 8 Gaussians", "checkerboard")
 
-# The families of the first chapter (change_of_variables.md) among them.
-FIRST_FAMILIES_2D = ("linear", "element-wise", "4 x (linear, element-wise)")
-
 
 @cached
 def fit_flow_2d(name: str, dataset: str, seed: int, *, data: dict, reference,
@@ -301,7 +295,6 @@ def run_2d(
     *,
     steps: int,
     n_train: int,
-    first_steps: int | None = None,
     couplings: int = 8,
     hidden: int = 32,
     layers: int = 2,
@@ -320,9 +313,7 @@ def run_2d(
 ):
     """Fit every 2-D family to each toy density in ``datasets``, once per seed
     (``first_seed``, ``first_seed + 1``, ...; the seed sets the initialisation and
-    the order of the minibatches, the data stay fixed), ``steps`` optimizer steps
-    each, or ``first_steps`` for the families of :data:`FIRST_FAMILIES_2D` (by
-    default ``steps``). ``lr``, ``s_max`` and
+    the order of the minibatches, the data stay fixed). ``lr``, ``s_max`` and
     ``clip_grad_norm`` are the coupling flows' recipe, chosen on the validation
     split (see :func:`flow_families_2d` and
     :class:`~lecturecode.flows.AffineCoupling`); ``spline`` adds the spline
@@ -334,8 +325,6 @@ def run_2d(
     the first seed keyed by ``(dataset, model)``, and the data.
     """
     check_positive_int(seeds, "seeds")
-    if first_steps is not None:
-        check_positive_int(first_steps, "first_steps")
     data = toy_splits(n_train)
     unknown = set(datasets) - set(data)
     if unknown:
@@ -363,8 +352,7 @@ def run_2d(
             for seed in range(first_seed, first_seed + seeds):
                 model, result = fit_flow_2d(
                     name, dataset, seed, data=splits, reference=reference,
-                    steps=first_steps if first_steps and name in FIRST_FAMILIES_2D
-                    else steps, batch_size=batch_size,
+                    steps=steps, batch_size=batch_size,
                     family={**family, "spline": spline if name == SPLINE else None},
                     device=device, progress=progress,
                 )
