@@ -7,7 +7,11 @@ import pytest
 import torch
 from scipy import stats
 
-from lecturecode.density2d import grid_mass
+from lecturecode.density2d import (
+    grid_mass,
+    plot_change_of_variables_1d,
+    ranked_every_seed,
+)
 from lecturecode.flows import (
     Compose,
     ElementwiseFlow,
@@ -126,6 +130,34 @@ def test_density_without_log_det_does_not_integrate_to_one():
         )
         > 0.05
     )
+
+
+def test_the_one_dimensional_picture_integrates_with_the_derivative_only():
+    """The change of variables chapter's first figure: the density with |f'| has
+    mass 1 on the plotted range, phi(f(x)) alone does not."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    flow = ElementwiseFlow(1, components=2)  # float32, as the chapter's
+    generator = torch.Generator().manual_seed(3)
+    model = FlowModel(perturb_parameters(flow, 0.5, generator))
+    samples = model.sample(200, torch.Generator().manual_seed(0))
+    fig, ax = plt.subplots()
+    mass, mass_without = plot_change_of_variables_1d(ax, model, samples, lim=12)
+    plt.close(fig)
+    assert mass == pytest.approx(1, abs=1e-3)
+    assert abs(mass_without - 1) > 0.05
+
+
+def test_ranked_every_seed_needs_the_order_in_every_seed():
+    gaps = {("d", "a"): (0, 0, [3.0, 3.0]), ("d", "b"): (0, 0, [2.0, 1.0]),
+            ("d", "c"): (0, 0, [1.0, 2.0])}
+    assert ranked_every_seed(gaps, "d", ["a", "b"])
+    assert ranked_every_seed(gaps, "d", ["a", "c"])
+    assert not ranked_every_seed(gaps, "d", ["a", "b", "c"])  # seed 1 swaps b, c
+    assert not ranked_every_seed(gaps, "d", ["b", "a"])
 
 
 def test_samples_follow_the_model_density():

@@ -71,6 +71,13 @@ def _conditioner_input(layer, x_kept, context):
     return x_kept if context is None else torch.cat([x_kept, context], dim=1)
 
 
+def _register_transformed(layer, mask) -> None:
+    """``layer.transformed = 1 - mask``, 1 on the coordinates the coupling
+    transforms: computed once rather than at every call, and left out of the
+    state dict (it follows from ``mask``)."""
+    layer.register_buffer("transformed", 1 - mask, persistent=False)
+
+
 def _check_mask(mask, dims: int = 1) -> torch.Tensor:
     """A mask of ``dims`` dimensions (1 for vectors, 3 for ``(C, H, W)``)."""
     mask = torch.as_tensor(mask, dtype=torch.get_default_dtype())
@@ -101,13 +108,14 @@ class AdditiveCoupling(Flow):
         super().__init__(len(mask))
         self.context_dim = check_count(context_dim, "context_dim", 0)
         self.register_buffer("mask", mask)
+        _register_transformed(self, mask)
         inputs = self.dim + context_dim
         self.t_theta = mlp(inputs, self.dim, hidden, layers, dropout,
                            zero_last=True)
 
     def _shift(self, x_kept, context=None):
         x_kept = _conditioner_input(self, x_kept, context)
-        return self.t_theta(x_kept) * (1 - self.mask)
+        return self.t_theta(x_kept) * self.transformed
 
     def forward(self, x, context=None):
         z = x + self._shift(x * self.mask, context)
@@ -147,6 +155,7 @@ class AffineCoupling(Flow):
         super().__init__(len(mask))
         self.context_dim = check_count(context_dim, "context_dim", 0)
         self.register_buffer("mask", mask)
+        _register_transformed(self, mask)
         inputs = self.dim + context_dim
         self.s_theta_net = mlp(inputs, self.dim, hidden, layers, dropout,
                                zero_last=True)
@@ -158,12 +167,12 @@ class AffineCoupling(Flow):
         """Log-scale of the transformed coordinates (0 on the kept ones)."""
         net_input = _conditioner_input(self, x_kept, context)
         s = self.s_scale * torch.tanh(self.s_theta_net(net_input))
-        return s * (1 - self.mask)
+        return s * self.transformed
 
     def t_theta(self, x_kept, context=None):
         """Shift of the transformed coordinates (0 on the kept ones)."""
         net_input = _conditioner_input(self, x_kept, context)
-        return self.t_theta_net(net_input) * (1 - self.mask)
+        return self.t_theta_net(net_input) * self.transformed
 
     def s_and_t(self, x_kept, context=None):
         """``(s_theta(x_A), t_theta(x_A))``, both 0 on the kept coordinates."""
@@ -172,13 +181,13 @@ class AffineCoupling(Flow):
     def forward(self, x, context=None):
         x_kept = x * self.mask
         s, t = self.s_and_t(x_kept, context)
-        z = x_kept + (1 - self.mask) * x * s.exp() + t
+        z = x_kept + self.transformed * x * s.exp() + t
         return z, s.flatten(1).sum(dim=1)
 
     def inverse(self, z, context=None):
         z_kept = z * self.mask
         s, t = self.s_and_t(z_kept, context)
-        return z_kept + (1 - self.mask) * (z - t) * torch.exp(-s)
+        return z_kept + self.transformed * (z - t) * torch.exp(-s)
 
 
 MIXINGS = ("alternate", "permute", "lu")
