@@ -7,6 +7,8 @@ under dequantization). :func:`run_verdict` trains every row with the seeds of
 :func:`~lecturecode.experiments.autoregressive.ranking_seeds` (through the
 chapters' cached training functions, so a book build trains nothing twice) and
 times what a user of the model pays: scoring 1,000 images and drawing 100.
+:func:`scaling_costs` times the book's models at growing sizes for the cost
+section of the same chapter.
 """
 
 import dataclasses
@@ -17,11 +19,26 @@ from typing import NamedTuple
 import torch
 
 from .. import budget
-from ..benchmarks import best_seconds
+from ..benchmarks import (
+    best_seconds,
+    flow_step_seconds,
+    general_determinant_seconds,
+    loglog_slope,
+    triangular_determinant_seconds,
+)
 from ..data import load_digits
 from ..data.digits import SHAPE
+from ..flows import LinearFlow, LULinear
 from ..runtime import check_positive_int, default_device
-from .autoregressive import ranking_seeds
+from ..scale import by_scale
+from ..sequence import CausalConvLanguageModel, rnn_language_model
+from ..sequence.speed import log_prob_seconds
+from .autoregressive import (
+    evaluation_seconds,
+    maf_direction_seconds,
+    ranking_seeds,
+    sampling_seconds,
+)
 from .base import ModelResult, register
 from .flows import run_digits, settings_digits, train_spline_digits
 from .multiscale import IMAGE, train_multiscale_flow
@@ -134,3 +151,94 @@ def verdict_job(context) -> list[ModelResult]:
     records, _ = run_verdict(seeds=seeds, device=context.device,
                              progress=context.progress)
     return records
+
+
+# The cost section ---------------------------------------------------------------
+
+
+class Scaling(NamedTuple):
+    """Seconds of one operation (``label``) at growing ``sizes`` of the variable
+    ``size`` (``"d"``, ``"D"`` or ``"T"``), and ``theory``, the exponent ``k`` of
+    its operation count ``O(size^k)``."""
+
+    label: str
+    size: str
+    theory: int
+    sizes: list
+    seconds: list
+
+    @property
+    def exponent(self) -> float:
+        """The measured exponent: the slope of log seconds on log size."""
+        return loglog_slope(self.sizes, self.seconds)
+
+
+def cost_sizes() -> dict:
+    """The sizes each timing of :func:`scaling_costs` runs at, per scale: three
+    each, large enough that the work, not the fixed cost of a call, dominates."""
+    return {
+        "dense": by_scale(smoke=[256, 512, 1024], quick=[512, 1024, 2048],
+                          full=[1024, 2048, 4096]),
+        "diagonal": [2**k for k in by_scale(smoke=(14, 16, 18), quick=(16, 18, 20),
+                                            full=(16, 18, 20))],
+        "step": by_scale(smoke=[256, 512, 1024], quick=[256, 512, 1024],
+                         full=[512, 1024, 2048]),
+        "score": by_scale(smoke=[128, 256, 512], quick=[128, 256, 512],
+                          full=[256, 512, 1024]),
+        "sample": by_scale(smoke=[64, 128, 256], quick=[64, 128, 256],
+                           full=[128, 256, 512]),
+        "sequence": by_scale(smoke=[256, 1024, 4096], quick=[1024, 4096, 16384],
+                             full=[1024, 4096, 16384]),
+    }
+
+
+def scaling_costs(repeats: int = 3) -> dict[str, Scaling]:
+    """Every scaling study of the book in one run, on one CPU thread, by key:
+    the log-determinant of a dense and of a triangular matrix, a training step
+    of a general and of an LU linear flow, one likelihood evaluation of the
+    FVSBN, the NADEs and MADE (``H = 32``, 16 images) and their samplers (64
+    samples), a MAF layer's two directions (``H = 64``, 64 points), and
+    ``log p`` of one sequence under the lecture's RNN loop, ``nn.RNN`` and a
+    causal convolution (``V = 100``, ``H = 128``)."""
+    check_positive_int(repeats, "repeats")
+    sizes = cost_sizes()
+    dense, diagonal, step = sizes["dense"], sizes["diagonal"], sizes["step"]
+    studies = {
+        "dense_logdet": Scaling("dense log-det", "d", 3, dense,
+                                general_determinant_seconds(dense, repeats)),
+        "triangular_logdet": Scaling(
+            "triangular log-det", "d", 1, diagonal,
+            triangular_determinant_seconds(diagonal, repeats)),
+        "step_general": Scaling("linear flow step, general W", "d", 3, step,
+                                flow_step_seconds(LinearFlow, step,
+                                                  repeats=repeats)),
+        "step_lu": Scaling("linear flow step, LU", "d", 2, step,
+                           flow_step_seconds(LULinear, step, repeats=repeats)),
+    }
+    models = {"FVSBN": ("fvsbn", 2), "NADE, untied": ("untied", 2),
+              "NADE, tied": ("tied", 1), "MADE": ("made", 1)}
+    scored = evaluation_seconds(sizes["score"], 32, 16, repeats)
+    drawn = sampling_seconds(sizes["sample"], 32, 64, repeats,
+                             models=["FVSBN", "NADE, tied", "MADE"])
+    for what, seconds, dims in [("score", scored, sizes["score"]),
+                                ("sample", drawn, sizes["sample"])]:
+        for name, times in seconds.items():
+            key, theory = models[name]
+            studies[f"{key}_{what}"] = Scaling(
+                f"{name}, {'log p' if what == 'score' else 'sampling'}", "D",
+                theory, dims, times)
+    maf = maf_direction_seconds(sizes["sample"], hidden=64, n=64, repeats=repeats)
+    studies["maf_score"] = Scaling("MAF, log p", "D", 1, sizes["sample"],
+                                   maf["density (x to z)"])
+    studies["maf_sample"] = Scaling("MAF, sampling", "D", 2, sizes["sample"],
+                                    maf["sampling (z to x)"])
+    sequence = {
+        "rnn_loop": ("RNN, lecture's loop", rnn_language_model(100, 128, True)),
+        "rnn_torch": ("RNN, nn.RNN", rnn_language_model(100, 128)),
+        "conv": ("causal convolution", CausalConvLanguageModel(100, 64, layers=6)),
+    }
+    for key, (label, model) in sequence.items():
+        studies[key] = Scaling(
+            f"{label}, log p", "T", 1, sizes["sequence"],
+            log_prob_seconds(model.cpu(), sizes["sequence"], repeats=repeats))
+    return studies
