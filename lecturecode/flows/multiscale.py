@@ -28,7 +28,8 @@ from torch import nn
 
 from ..runtime import check_count, check_positive, check_positive_int, check_rate
 from .base import Compose, Flow, event_shape
-from .coupling import AffineCoupling, _check_mask, checkerboard_mask
+from .coupling import (
+    AffineCoupling, _check_mask, _register_transformed, checkerboard_mask)
 from .normalization import ActNorm
 
 
@@ -126,6 +127,7 @@ class ConvAffineCoupling(AffineCoupling):
         Flow.__init__(self, tuple(mask.shape))  # the vector layer's nets unused
         self.context_dim = 0
         self.register_buffer("mask", mask)
+        _register_transformed(self, mask)
         channels = mask.shape[0]
         self.net = conv_resnet(channels, 2 * channels, hidden, blocks, dropout)
         self.s_scale = nn.Parameter(torch.full((channels, 1, 1), float(s_max)))
@@ -136,7 +138,7 @@ class ConvAffineCoupling(AffineCoupling):
             raise ValueError("a convolutional coupling takes no context")
         raw_s, t = self.net(x_kept).chunk(2, dim=1)
         s = self.s_scale * torch.tanh(raw_s)
-        return s * (1 - self.mask), t * (1 - self.mask)
+        return s * self.transformed, t * self.transformed
 
 
 class FactorOut(Flow):
