@@ -235,6 +235,24 @@ def test_alternating_steps_orbit_and_descent_converges():
     )
 
 
+def test_alternating_steps_apply_a_map_whose_eigenvalues_have_modulus_one():
+    # The chapter's claim about eq-gan-gda's alternating variant: determinant 1,
+    # |trace| < 2, so a complex pair on the unit circle.
+    lr, steps = 0.1, 50
+    step = torch.tensor([[1, -lr], [lr, 1 - lr**2]], dtype=F64)
+    orbit = descent_ascent(bilinear, (1.0, 0.0), lr, steps, alternating=True)
+    start = torch.tensor([1.0, 0.0], dtype=F64)
+    expected = torch.stack(
+        [torch.linalg.matrix_power(step, k) @ start for k in range(steps + 1)]
+    )
+    torch.testing.assert_close(orbit, expected)
+    assert abs(torch.trace(step)) < 2
+    torch.testing.assert_close(torch.linalg.det(step), torch.tensor(1.0, dtype=F64))
+    torch.testing.assert_close(
+        torch.linalg.eigvals(step).abs(), torch.ones(2, dtype=F64)
+    )
+
+
 # Training ------------------------------------------------------------------------
 
 

@@ -132,3 +132,66 @@ def test_a_digit_moved_by_one_pixel_is_far_in_pixel_space():
     assert (other != labels["test"]).all()  # always a digit of another class
     # the lecture's point, on these digits: most one-pixel moves go farther
     assert (distances["shifted"] > distances["other_class"]).float().mean() > 0.9
+
+
+def test_js_divergence_is_zero_for_equal_and_log_2_for_disjoint_weights():
+    import math
+
+    from lecturecode.experiments.gan import js_divergence
+
+    a = torch.tensor([0.5, 0.5, 0.0, 0.0], dtype=torch.float64)
+    b = torch.tensor([0.0, 0.0, 0.25, 0.75], dtype=torch.float64)
+    assert js_divergence(a, a) == pytest.approx(0.0, abs=1e-12)
+    assert js_divergence(a, b) == pytest.approx(math.log(2))
+    assert js_divergence(a, b) == pytest.approx(js_divergence(b, a))
+
+
+def test_training_measures_read_the_first_seed_and_count_over_seeds():
+    from lecturecode.experiments.gan import training_measures
+
+    runs = [result("GAN", 2, 0.5, seed) for seed in range(3)]
+    for run, counts in zip(runs, ([[5, 0], [0, 5], [5, 0]], [[5, 0]] * 3,
+                                  [[0, 5], [5, 0], [5, 0]]), strict=True):
+        run.extra["history"] = dict(
+            history(counts), discriminator_loss=[1.3, 0.9, 1.1],
+            high_quality=[0.1, 0.4, 0.8])
+    measures = training_measures(runs)
+    assert (measures["d_loss_start"], measures["d_loss_min"],
+            measures["d_loss_end"], measures["d_loss_min_step"]) == (1.3, 0.9, 1.1, 20)
+    assert (measures["hq_first"], measures["hq_last"]) == (10.0, 80.0)
+    assert measures["changes_first"] == 2
+    assert (measures["changes_min"], measures["changes_median"],
+            measures["changes_max"]) == (0, 1, 2)
+    assert measures["last_change"] == 20  # median of 30, none (0) and 20
+
+
+def test_summary_and_gradient_measures_name_every_glued_value():
+    from lecturecode.experiments.gan import gradient_measures, summary_measures
+
+    runs = [result("GAN", m, q, s) for s, (m, q) in enumerate([(1, 0.9), (3, 0.5)])]
+    rows = summarize(runs)
+    flat = summary_measures(rows, {("GAN", "ring"): "gan"})
+    assert flat["gan_modes_median"] == 2 and flat["gan_high_quality_max"] == 90.0
+    assert len(flat) == 10
+    sweep = {"d_fake": [0.5, 0.01], "saturating": [1.0, 0.02],
+             "non-saturating": [1.0, 4.0]}
+    measures = gradient_measures({"untrained": sweep})
+    assert measures == {"untrained_d_fake": 0.01, "untrained_sat_start": 1.0,
+                        "untrained_sat_end": 0.02, "untrained_ns_end": 4.0,
+                        "untrained_ratio": 0.005}
+
+
+def test_flow_measures_compare_the_flow_with_the_entropy_and_the_gan():
+    from lecturecode.experiments.gan import flow_measures
+
+    flow = result("RealNVP", 8, 0.5)
+    flow.test_nll = 1.25
+    flow.extra.update(entropy=1.0, shares=[0.1] * 8)
+    gan = result("GAN", 2, 0.9)
+    gan.extra["shares"] = [0.5, 0.5] + [0.0] * 6
+    measures = flow_measures(flow, gan, DATASETS["ring"](), n=800)
+    assert measures["flow_gap"] == pytest.approx(0.25)
+    assert measures["flow_between"] == pytest.approx(20.0)
+    assert (measures["gan_share_min"], measures["gan_share_max"]) == (0.0, 50.0)
+    assert (measures["flow_hq"], measures["gan_first_modes"]) == (50.0, 2)
+    assert 10 < measures["data_share_min"] <= 12.5 <= measures["data_share_max"]

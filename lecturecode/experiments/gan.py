@@ -12,6 +12,7 @@ coverage beside its test NLL. Sizes come from ``by_scale``: the chapter runs the
 at the reader's scale, the GPU job under ``LECTURE_SCALE=full``.
 """
 
+import math
 import statistics
 import time
 from dataclasses import asdict, replace
@@ -427,16 +428,17 @@ def full_scale_job(context) -> list:
 
 
 def plot_runs(runs: dict, n: int = EVAL_SAMPLES, seed: int = 0):
-    """Samples of each run's first seed, one row per data set, beside the data."""
+    """Samples of each run's first seed, one row per data set that ``runs``
+    trained on, beside the data."""
     generator = torch.Generator().manual_seed(seed)
-    columns = 1 + max(
-        sum(dataset == name for _, dataset in runs) for name in DATASETS
-    )
+    names = [name for name in DATASETS if any(d == name for _, d in runs)]
+    columns = 1 + max(sum(dataset == name for _, dataset in runs) for name in names)
     fig, axes = plt.subplots(
-        len(DATASETS), columns, figsize=(3.7 * columns, 7.4), squeeze=False
+        len(names), columns, figsize=(3.7 * columns, 3.7 * len(names)),
+        squeeze=False,
     )
-    for row, (name, make) in enumerate(DATASETS.items()):
-        density = make()
+    for row, name in enumerate(names):
+        density = DATASETS[name]()
         lim = 1.3 * density.centers.abs().max().item()
         plot_samples(
             axes[row, 0], density.sample(n, generator), lim, f"data: {name}"
@@ -456,3 +458,175 @@ def plot_runs(runs: dict, n: int = EVAL_SAMPLES, seed: int = 0):
         for ax in axes[row, 1 + len(models) :]:
             ax.axis("off")
     return fig
+
+
+def plot_game_paths(paths: dict):
+    """The iterates of each named path of 2-D points started at ``(1, 0)``, with
+    the equilibrium at the origin: the figure of the step map (eq-gan-gda)."""
+    fig, ax = plt.subplots(figsize=(5, 5))
+    for label, path in paths.items():
+        ax.plot(path[:, 0], path[:, 1], lw=1.2, label=label)
+    ax.plot([0], [0], "k*", ms=10, label="equilibrium / minimum")
+    ax.plot([1], [0], "ko", ms=4)
+    ax.set_aspect("equal")
+    ax.set(xlabel="$x$", ylabel="$y$")
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    return fig
+
+
+def plot_training(results: list[ModelResult]):
+    """What the records of a GAN run show over training: the first seed's two
+    losses (dotted: their values at ``D = 1/2``, eq-gan-minimax), the modes
+    covered by every seed, and the first seed's share of samples per mode."""
+    history = results[0].extra["history"]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.4))
+    axes[0].plot(history["steps"], history["discriminator_loss"],
+                 label="discriminator, $-V$")
+    axes[0].plot(history["steps"], history["generator_loss"],
+                 label=r"generator, $-\mathbb{E}\log D(g(z))$")
+    axes[0].axhline(math.log(4), color="C0", ls=":", lw=1)
+    axes[0].axhline(math.log(2), color="C1", ls=":", lw=1)
+    axes[0].set_ylabel("loss (nats), averaged between records")
+    for result in results:
+        h = result.extra["history"]
+        axes[1].plot(h["steps"], h["modes_covered"], lw=1,
+                     label=f"seed {result.seed}")
+    total = results[0].extra["modes_total"]
+    axes[1].set(ylim=(0, total + 0.5), ylabel=f"modes covered (of {total})")
+    shares = torch.tensor(history["counts"], dtype=torch.float64).T / EVAL_SAMPLES
+    image = axes[2].imshow(shares, aspect="auto", origin="lower", cmap="Greys",
+                           extent=(0, history["steps"][-1], -0.5, total - 0.5))
+    axes[2].set_ylabel("mode")
+    axes[2].set_title(f"seed {results[0].seed}: share of samples, high quality, "
+                      "per mode", fontsize=9)
+    fig.colorbar(image, ax=axes[2])
+    for ax in axes:
+        ax.set_xlabel("training step")
+    for ax in axes[:2]:
+        ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def plot_gradient_study(sweeps: dict):
+    """For each named ``gradient_study`` sweep, the norm of the generator's
+    gradient under the saturating and the non-saturating loss, and the mean
+    ``D(g(z))``, against the steps of a fresh discriminator trained on the
+    frozen generator."""
+    fig, axes = plt.subplots(1, len(sweeps), figsize=(5.5 * len(sweeps), 3.6))
+    for ax, (title, sweep) in zip(axes, sweeps.items(), strict=True):
+        ax.plot(sweep["d_steps"], sweep["non-saturating"], "o-",
+                label="non-saturating")
+        ax.plot(sweep["d_steps"], sweep["saturating"], "s-", label="saturating")
+        ax.plot(sweep["d_steps"], sweep["d_fake"], "k:", label=r"mean $D(g(z))$")
+        ax.set_xscale("symlog", linthresh=10)
+        ax.set_yscale("log")
+        ax.set_xlabel("discriminator steps against the frozen generator")
+        ax.set_title(title, fontsize=10)
+    axes[0].set_ylabel(r"$\|\nabla_\theta L_g\|$")
+    axes[0].legend(frameon=False, fontsize=8)
+    return fig
+
+
+def plot_pixel_distances(distances: dict, example: int = 0):
+    """A test digit of ``pixel_distances``, the same moved one pixel right, and the
+    nearest training digit of another class, with their pixel distances."""
+    images, labels = distances["images"], distances["labels"]
+    digit = images["test"][example : example + 1]
+    nearest = distances["other_index"][example]
+    panels = [
+        (digit, f"test digit: a {labels['test'][example].item()}"),
+        (shift_right(digit), "the same, one pixel right\n"
+         f"distance {distances['shifted'][example]:.1f}"),
+        (images["train"][nearest : nearest + 1],
+         f"nearest other class: a {labels['train'][nearest].item()}\n"
+         f"distance {distances['other_class'][example]:.1f}"),
+    ]
+    fig, axes = plt.subplots(1, 3, figsize=(7, 2.8))
+    for ax, (image, title) in zip(axes, panels, strict=True):
+        ax.imshow(image.view(*SHAPE), cmap="gray_r", vmin=0, vmax=16)
+        ax.set_title(title, fontsize=9)
+        ax.set_axis_off()
+    return fig
+
+
+def js_divergence(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Jensen–Shannon divergence (nats) between two discrete distributions,
+    ``(KL(a || m) + KL(b || m)) / 2`` with ``m = (a + b) / 2``."""
+    m = (a + b) / 2
+    return sum(
+        (u[u > 0] * (u[u > 0] / m[u > 0]).log()).sum().item() / 2 for u in (a, b)
+    )
+
+
+def training_measures(results: list[ModelResult]) -> dict:
+    """What a GAN run's records say over training: the first seed's
+    discriminator loss at the start, at its lowest (and that step) and at the
+    end, its high-quality share (%) at the first and last record, and how often
+    the dominant mode changes (``mode_changes``) over the seeds."""
+    history = results[0].extra["history"]
+    d_loss = history["discriminator_loss"]
+    low = d_loss.index(min(d_loss))
+    changes = [mode_changes(r.extra["history"]) for r in results]
+    counts = [len(c) for c in changes]
+    return dict(
+        d_loss_start=d_loss[0], d_loss_min=d_loss[low], d_loss_end=d_loss[-1],
+        d_loss_min_step=history["steps"][low],
+        hq_first=100 * history["high_quality"][0],
+        hq_last=100 * history["high_quality"][-1],
+        changes_first=counts[0], changes_median=statistics.median(counts),
+        changes_min=min(counts), changes_max=max(counts),
+        last_change=statistics.median(c[-1] if c else 0 for c in changes),
+    )
+
+
+def flow_measures(flow: ModelResult, gan: ModelResult, density, n=EVAL_SAMPLES):
+    """The flow-against-GAN table on ``density``: the flow's test NLL, its gap to
+    the entropy, modes covered and high-quality share (%), the share (%) of its
+    samples outside every mode's neighbourhood, and the least and largest share
+    (%) near a mode of the data's, the flow's and the GAN's samples."""
+    data = mode_shares(density.sample(n, torch.Generator().manual_seed(0)),
+                       density.centers)
+    measures = dict(
+        flow_nll=flow.test_nll, ring_entropy=flow.extra["entropy"],
+        flow_gap=flow.test_nll - flow.extra["entropy"],
+        flow_modes=flow.extra["modes_covered"],
+        flow_hq=100 * flow.extra["high_quality"],
+        flow_between=100 * (1 - sum(flow.extra["shares"])),
+        gan_first_modes=gan.extra["modes_covered"],
+        gan_first_hq=100 * gan.extra["high_quality"],
+    )
+    for key, shares in (("data", data), ("flow", flow.extra["shares"]),
+                        ("gan", gan.extra["shares"])):
+        measures[f"{key}_share_min"] = 100 * min(shares)
+        measures[f"{key}_share_max"] = 100 * max(shares)
+    return measures
+
+
+def gradient_measures(sweeps: dict) -> dict:
+    """The last and first values of each ``gradient_study`` sweep, keyed
+    ``<name>_<measure>``: the mean ``D(g(z))`` at the end, the saturating
+    gradient norm at the start and end, the non-saturating one at the end, and
+    the ratio of the two at the end."""
+    measures = {}
+    for name, sweep in sweeps.items():
+        saturating, non_saturating = sweep["saturating"], sweep["non-saturating"]
+        measures.update({
+            f"{name}_d_fake": sweep["d_fake"][-1],
+            f"{name}_sat_start": saturating[0],
+            f"{name}_sat_end": saturating[-1],
+            f"{name}_ns_end": non_saturating[-1],
+            f"{name}_ratio": saturating[-1] / non_saturating[-1],
+        })
+    return measures
+
+
+def summary_measures(rows: dict, names: dict) -> dict:
+    """The rows of ``summarize`` flattened for the page's glue: for each
+    ``(model, dataset)`` key, ``<names[key]>_<modes|high_quality><suffix>`` with
+    the suffixes "" (mean), "_std", "_median", "_min" and "_max"."""
+    return {
+        f"{names[key]}_{stat}{suffix}": row[stat + suffix]
+        for key, row in rows.items()
+        for stat in ("modes", "high_quality")
+        for suffix in ("", "_std", "_median", "_min", "_max")
+    }
