@@ -29,7 +29,11 @@ from torch import nn
 from ..runtime import check_count, check_positive, check_positive_int, check_rate
 from .base import Compose, Flow, event_shape
 from .coupling import (
-    AffineCoupling, _check_mask, _register_transformed, checkerboard_mask)
+    AffineCoupling,
+    _check_mask,
+    _register_transformed,
+    checkerboard_mask,
+)
 from .normalization import ActNorm
 
 
