@@ -214,8 +214,11 @@ def test_output_i_has_zero_gradient_wrt_inputs_at_positions_from_i(name):
     x = torch.randint(V, (2, T), generator=gen(7))
     inputs = model.inputs(x).requires_grad_()
     logits = model.conditionals(inputs)
+    # a random read-out of the logits: their plain sum can have zero gradient
+    weights = torch.randn(logits.shape, generator=gen(8), dtype=logits.dtype)
     for i in range(T):
-        (grad,) = torch.autograd.grad(logits[:, i].sum(), inputs, retain_graph=True)
+        (grad,) = torch.autograd.grad((logits[:, i] * weights[:, i]).sum(), inputs,
+                                      retain_graph=True)
         future = grad[:, i + 1 :]  # inputs[:, j + 1] holds x_j
         assert (future == 0).all(), f"position {i} sees the future"
         assert grad[:, : i + 1].abs().sum() > 0  # and it does see its past
