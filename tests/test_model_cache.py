@@ -138,7 +138,7 @@ def _char_data():
 
 REQUIRED = {
     "made_on_pixels": lambda: dict(pixels=[0, 1, 2], num_masks=2),
-    "train_maf_2d": lambda: dict(data={"moons": _digits_data()}),
+    "fit_maf_2d": lambda: dict(dataset="moons", parts=_digits_data()),
     "fit_flow_2d": lambda: dict(
         name="RealNVP", dataset="moons", seed=0, data=_digits_data(), reference=1.5,
         steps=10, batch_size=8, family={"couplings": 2},
@@ -196,7 +196,7 @@ def test_every_trainer_is_listed():
     }
     assert set(trainers()) - defaults_only <= set(REQUIRED)
     assert {"train_char_model", "mode_collapse_runs", "flow_on_ring",
-            "train_adding", "train_maf_2d"} <= set(trainers())
+            "train_adding", "fit_maf_2d"} <= set(trainers())
 
 
 @pytest.mark.parametrize("name", sorted(trainers()))
@@ -228,3 +228,51 @@ def test_every_argument_that_changes_a_result_changes_the_key(name):
         assert moved != key, f"{name}: {parameter.name} is not in the key"
     if any(p.kind is p.VAR_KEYWORD for p in inspect.signature(train).parameters.values()):
         assert train.cache_key(**arguments, lr=0.5) != key, f"{name}: **kwargs"
+
+
+@pytest.fixture
+def two_threads():
+    """Torch on two threads for the test (the suite runs on one)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_calls_trained_ahead_side_by_side_are_the_calls_trained_in_turn(
+        monkeypatch, tmp_path, two_threads):
+    """``train_ahead`` trains only what the cache lacks, in worker processes
+    on one thread each; the same calls then only load, and each model is the
+    one a call on one thread in this process trains."""
+    from lecturecode.experiments.autoregressive import train_fvsbn
+
+    monkeypatch.setenv(cache.CACHE_VAR, str(tmp_path))
+    calls = [dict(seed=seed) for seed in (0, 1, 2)]
+    with using_scale("smoke"):
+        train_fvsbn(**calls[0])  # in the cache before: not trained again
+        assert cache.train_ahead(train_fvsbn, calls) == 2
+        loads = cache.LOADS[0]
+        ahead = [train_fvsbn(**call) for call in calls]
+        assert cache.LOADS[0] - loads == 3
+        assert cache.train_ahead(train_fvsbn, calls) == 0  # nothing left
+        monkeypatch.setenv(cache.CACHE_VAR, "off")
+        torch.set_num_threads(1)
+        for call, (model, record) in zip(calls[1:], ahead[1:], strict=True):
+            here, here_record = train_fvsbn(**call)
+            assert here_record.test_nll == record.test_nll
+            for a, b in zip(here.parameters(), model.parameters(), strict=True):
+                assert torch.equal(a, b)
+
+
+def test_nothing_is_trained_ahead_on_one_thread_or_without_a_cache(
+        monkeypatch, tmp_path, two_threads):
+    from lecturecode.experiments.autoregressive import train_fvsbn
+
+    calls = [dict(seed=seed) for seed in (0, 1)]
+    monkeypatch.setenv(cache.CACHE_VAR, "off")
+    assert cache.train_ahead(train_fvsbn, calls) == 0
+    monkeypatch.setenv(cache.CACHE_VAR, str(tmp_path))
+    assert cache.train_ahead(lambda seed: seed, calls) == 0  # not cached
+    torch.set_num_threads(1)
+    assert cache.train_ahead(train_fvsbn, calls) == 0
+    assert not list(tmp_path.iterdir())

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..nets import MaskedConv2d, gate
+from ..nets import Dropout, MaskedConv2d, gate
 from ..runtime import (
     check_batch,
     check_count,
@@ -261,7 +261,7 @@ class PixelCNN(PixelCNNBase):
             MaskedConv2d(pixelcnn_mask("B", groups, groups, kernel))
             for _ in range(layers)
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.out = self.output_layer(channels)
         # End of the layers.
 
@@ -303,7 +303,7 @@ class GatedPixelCNN(PixelCNNBase):
         self.hidden = nn.ModuleList(
             GatedLayer(channels, k, colours) for _ in range(layers)
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.out = self.output_layer(channels)
         # End of the layers.
 

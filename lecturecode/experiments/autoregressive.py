@@ -34,7 +34,7 @@ from ..runtime import check_positive_int, cpu_threads, default_device
 from ..scale import by_scale
 from ..train import fit, negative_log_likelihood
 from .base import ModelResult, evaluate, register
-from .cache import cached
+from .cache import cached, train_ahead
 from .digits import dataset, independent_pixels
 
 DATASET = "binarized digits"
@@ -111,8 +111,11 @@ def ranking_seeds() -> list[int]:
 
 def over_seeds(train, seeds=None, **kwargs) -> list[tuple]:
     """``train(seed=s, **kwargs)`` for every seed of ``seeds`` (by default
-    :func:`ranking_seeds`): the list of ``(model, record)`` pairs."""
-    return [train(seed=seed, **kwargs) for seed in seeds or ranking_seeds()]
+    :func:`ranking_seeds`), trained side by side (:func:`train_ahead`): the
+    list of ``(model, record)`` pairs."""
+    seeds = seeds or ranking_seeds()
+    train_ahead(train, [dict(seed=seed, **kwargs) for seed in seeds])
+    return [train(seed=seed, **kwargs) for seed in seeds]
 
 
 def nll_spread(records) -> tuple[float, float]:
@@ -373,7 +376,6 @@ def maf_flow(dim: int, layers: int, hidden_sizes) -> Compose:
     )
 
 
-@cached
 def train_maf_2d(
     data: dict,
     seed: int = 0,
@@ -382,51 +384,68 @@ def train_maf_2d(
     device: torch.device | None = None,
     progress: bool = False,
 ):
-    """Fit a MAF to each 2-D data set of :func:`~lecturecode.data.toy_splits`.
-    Returns ``{name: (model, result)}``; where the true density is known the
-    record's ``extra["gap"]`` is the test NLL minus the entropy on the same
-    points. It trains on ``device`` (by default
+    """Fit a MAF to each 2-D data set of :func:`~lecturecode.data.toy_splits`
+    (:func:`fit_maf_2d`, the data sets side by side: :func:`train_ahead`).
+    Returns ``{name: (model, result)}``."""
+    calls = {name: dict(dataset=name, parts=parts, seed=seed, layers=layers,
+                        hidden_sizes=hidden_sizes, device=device)
+             for name, parts in data.items()}
+    train_ahead(fit_maf_2d, list(calls.values()))
+    return {name: fit_maf_2d(**call, progress=progress)
+            for name, call in calls.items()}
+
+
+@cached
+def fit_maf_2d(
+    dataset: str,
+    parts: dict,
+    seed: int = 0,
+    layers=None,
+    hidden_sizes=None,
+    device: torch.device | None = None,
+    progress: bool = False,
+):
+    """Fit a MAF to the splits ``parts`` of the 2-D data set ``dataset`` and
+    return ``(model, result)``; where the true density is known the record's
+    ``extra["gap"]`` is the test NLL minus the entropy on the same points. It
+    trains on ``device`` (by default
     :func:`~lecturecode.runtime.default_device`)."""
     layers = layers or by_scale(smoke=4, quick=8, full=8)
     hidden_sizes = hidden_sizes or by_scale(
         smoke=(32, 32), quick=(64, 64), full=(128, 128)
     )
     steps = by_scale(smoke=400, quick=4000, full=10000)
-    fitted = {}
     device = device or default_device()
-    for name, parts in data.items():
-        torch.manual_seed(seed)
-        model = FlowModel(maf_flow(2, layers, hidden_sizes)).to(device)
-        with cpu_threads(1, device):
-            fit_result = fit(
-                model,
-                parts["train"].to(device),
-                val=parts["val"].to(device),
-                steps=steps,
-                batch_size=256,
-                lr=3e-3,
-                seed=seed,
-                progress=progress,
-            )
-        test = parts["test"].to(device)
-        result = evaluate(
+    torch.manual_seed(seed)
+    model = FlowModel(maf_flow(2, layers, hidden_sizes)).to(device)
+    with cpu_threads(1, device):
+        fit_result = fit(
             model,
-            name=f"MAF, {layers} layers",
-            dataset=name,
-            test=test,
-            fit_result=fit_result,
+            parts["train"].to(device),
+            val=parts["val"].to(device),
+            steps=steps,
+            batch_size=256,
+            lr=3e-3,
             seed=seed,
-            curve=fit_result,
-            recipe={"layers": layers,
-                    "hidden units": ", ".join(map(str, hidden_sizes))},
+            progress=progress,
         )
-        density = parts["density"]
-        if hasattr(density, "log_prob"):
-            entropy = -density.log_prob(parts["test"].double()).mean().item()
-            result.extra["gap"] = result.test_nll - entropy
-            result.extra["test_entropy"] = entropy
-        fitted[name] = (model, result)
-    return fitted
+    result = evaluate(
+        model,
+        name=f"MAF, {layers} layers",
+        dataset=dataset,
+        test=parts["test"].to(device),
+        fit_result=fit_result,
+        seed=seed,
+        curve=fit_result,
+        recipe={"layers": layers,
+                "hidden units": ", ".join(map(str, hidden_sizes))},
+    )
+    density = parts["density"]
+    if hasattr(density, "log_prob"):
+        entropy = -density.log_prob(parts["test"].double()).mean().item()
+        result.extra["gap"] = result.test_nll - entropy
+        result.extra["test_entropy"] = entropy
+    return model, result
 
 
 @torch.no_grad()

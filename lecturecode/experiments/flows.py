@@ -38,7 +38,7 @@ from ..runtime import (
 from ..scale import by_scale, current_scale
 from ..train import FitResult, bits_per_dim, fit
 from .base import ModelResult, evaluate, register
-from .cache import cached
+from .cache import cached, train_ahead
 
 # The first chapter: linear and element-wise flows ------------------------------
 
@@ -342,22 +342,24 @@ def run_2d(
     names = models or list(families)
     family = dict(couplings=couplings, hidden=hidden, layers=layers, lr=lr,
                   s_max=s_max, clip_grad_norm=clip_grad_norm)
-    results, fitted = [], {}
+    calls = []  # one fit per data set, family and seed
     for dataset, parts in data.items():
         reference = entropy_reference(
             parts["density"], parts["test"], entropy_samples
         )
         splits = {k: parts[k] for k in ("train", "val", "test")}
-        for name in names:
-            for seed in range(first_seed, first_seed + seeds):
-                model, result = fit_flow_2d(
-                    name, dataset, seed, data=splits, reference=reference,
-                    steps=steps, batch_size=batch_size,
-                    family={**family, "spline": spline if name == SPLINE else None},
-                    device=device, progress=progress,
-                )
-                results.append(result)
-                fitted.setdefault((dataset, name), model)
+        calls += [dict(name=name, dataset=dataset, seed=seed, data=splits,
+                       reference=reference, steps=steps, batch_size=batch_size,
+                       family={**family, "spline": spline if name == SPLINE
+                               else None}, device=device)
+                  for name in names
+                  for seed in range(first_seed, first_seed + seeds)]
+    train_ahead(fit_flow_2d, calls)
+    results, fitted = [], {}
+    for call in calls:
+        model, result = fit_flow_2d(**call, progress=progress)
+        results.append(result)
+        fitted.setdefault((call["dataset"], call["name"]), model)
     return results, fitted, data
 
 
@@ -591,11 +593,13 @@ def run_digits(
 def run_digits_variants(device=None, progress=False) -> tuple[dict, dict, dict]:
     """Every flow of :data:`DIGITS_VARIANTS` at the current scale: results,
     models and training curves, each keyed by the variant's name."""
+    calls = {name: dict(name=name, **settings_digits(), **options, device=device)
+             for name, options in DIGITS_VARIANTS.items()}
+    train_ahead(run_digits, list(calls.values()))
     results, models, curves = {}, {}, {}
-    for name, options in DIGITS_VARIANTS.items():
-        results[name], models[name], curves[name] = run_digits(
-            name, **settings_digits(), **options, device=device, progress=progress
-        )
+    for name, call in calls.items():
+        results[name], models[name], curves[name] = run_digits(**call,
+                                                               progress=progress)
     return results, models, curves
 
 

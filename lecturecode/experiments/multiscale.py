@@ -18,7 +18,7 @@ from ..runtime import (
 from ..scale import by_scale, current_scale
 from ..train import bits_per_dim, fit
 from .base import ModelResult, register
-from .cache import cached
+from .cache import cached, train_ahead
 
 DEQUANTIZATIONS = ("uniform", "variational")
 NAMES = {
@@ -132,6 +132,8 @@ def runs_multiscale(device=None, progress=False):
     ``(dequantization, seed)``."""
     seeds = settings_multiscale()["seeds"]
     keys = [("variational", s) for s in range(seeds)] + [("uniform", 0)]
+    train_ahead(train_multiscale_flow, [dict(seed=seed, dequantization=d,
+                                             device=device) for d, seed in keys])
     models, records = {}, {}
     for dequantization, seed in keys:
         models[dequantization, seed], records[dequantization, seed] = (

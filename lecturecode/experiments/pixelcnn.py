@@ -116,36 +116,35 @@ def train_pixelcnn(
     device = device or default_device()
     data = dataset(data_name, device)
     model = model.to(device)
-    with cpu_threads(1, device):
-        fit_result = fit(
-            model,
-            data["train"],
-            val=data["val"],
-            steps=steps,
-            batch_size=training["batch_size"],
-            lr=lr,
-            eval_every=max(1, steps // 20),
-            seed=seed,
-            progress=progress,
-        )
-        result = evaluate(
-            model,
-            name="gated PixelCNN" if gated else "PixelCNN",
-            dataset=data_name,
-            test=data["test"],
-            fit_result=fit_result,
-            seed=seed,
-            dim=model.dim,
-            steps=steps,
-            best_step=fit_result.best_step,
-            val_nll=fit_result.best_val_nll,
-            curve=fit_result,
-            dropout=dropout,
-            lr=lr,
-            batch_size=training["batch_size"],
-            recipe={"channels": sizes["channels"], "layers": sizes["layers"]},
-            **sizes,
-        )
+    fit_result = fit(
+        model,
+        data["train"],
+        val=data["val"],
+        steps=steps,
+        batch_size=training["batch_size"],
+        lr=lr,
+        eval_every=max(1, steps // 20),
+        seed=seed,
+        progress=progress,
+    )
+    result = evaluate(
+        model,
+        name="gated PixelCNN" if gated else "PixelCNN",
+        dataset=data_name,
+        test=data["test"],
+        fit_result=fit_result,
+        seed=seed,
+        dim=model.dim,
+        steps=steps,
+        best_step=fit_result.best_step,
+        val_nll=fit_result.best_val_nll,
+        curve=fit_result,
+        dropout=dropout,
+        lr=lr,
+        batch_size=training["batch_size"],
+        recipe={"channels": sizes["channels"], "layers": sizes["layers"]},
+        **sizes,
+    )
     return model.cpu().eval(), result
 
 

@@ -37,7 +37,7 @@ from ..sequence import (
 )
 from ..train import fit, mean_nll
 from .base import ModelResult, evaluate, register
-from .cache import cached
+from .cache import cached, train_ahead
 
 # The character language model ------------------------------------------------
 
@@ -149,6 +149,14 @@ def char_model_settings(kind: str) -> dict:
 def char_seeds() -> tuple:
     """The seeds every character model is trained with (a ranking needs three)."""
     return by_scale(smoke=(0,), quick=(0, 1, 2), full=(0, 1, 2))
+
+
+def char_models(kind: str, data: CharData) -> list[tuple]:
+    """:func:`train_char_model` of ``kind`` with each seed of :func:`char_seeds`,
+    trained side by side (:func:`train_ahead`): ``(model, record)`` pairs."""
+    train_ahead(train_char_model, [dict(kind=kind, data=data, seed=seed)
+                                   for seed in char_seeds()])
+    return [train_char_model(kind, data, seed=seed) for seed in char_seeds()]
 
 
 @cached
@@ -478,6 +486,9 @@ def adding_sweep(lengths=None, seeds=None, kinds=("rnn", "lstm"), device=None):
     lengths = lengths or by_scale(smoke=(5, 10, 20), quick=(10, 25, 50),
                                   full=(50, 100, 200))
     seeds = seeds or adding_seeds()
+    train_ahead(train_adding, [dict(kind=kind, T=T, seed=seed, device=device)
+                               for kind in kinds for T in lengths
+                               for seed in seeds])
     results, models = [], {}
     for kind in kinds:
         for T in lengths:

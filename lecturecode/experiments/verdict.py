@@ -12,7 +12,6 @@ section of the same chapter.
 """
 
 import dataclasses
-import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -40,6 +39,7 @@ from .autoregressive import (
     sampling_seconds,
 )
 from .base import ModelResult, register
+from .cache import train_ahead
 from .flows import run_digits, settings_digits, train_spline_digits
 from .multiscale import IMAGE, train_multiscale_flow
 from .pixelcnn import train_pixelcnn
@@ -48,39 +48,48 @@ CHAPTER = "book/verdict/flows_or_autoregressive"
 LIKELIHOODS = ("exact", "bound")
 
 
+def _as_returned(trained):
+    return trained
+
+
+def _model_first(trained):
+    """``(model, record)`` of :func:`~.flows.run_digits`'s
+    ``(record, model, curve)``."""
+    return trained[1], trained[0]
+
+
 class VerdictRow(NamedTuple):
-    """One row of the verdict: ``train(seed, device=..., progress=...)`` returns
-    ``(model, record)``; ``likelihood`` is ``"exact"`` when the record's
-    ``test_nll`` is the discrete NLL, ``"bound"`` when it is an upper bound;
-    ``shape`` is the shape of one image as the model takes it."""
+    """One row of the verdict: ``trainer``, a chapter's cached training
+    function, trains its model with one seed, called with ``seed``, ``device``,
+    ``progress`` and the keyword arguments ``options()`` (at the current scale);
+    ``pick`` makes ``(model, record)`` of what it returns. ``likelihood`` is
+    ``"exact"`` when the record's ``test_nll`` is the discrete NLL, ``"bound"``
+    when it is an upper bound; ``shape`` is the shape of one image as the model
+    takes it."""
 
     likelihood: str
-    train: Callable
+    trainer: Callable
+    options: Callable[[], dict] = dict
     shape: tuple = (SHAPE[0] * SHAPE[1],)
+    pick: Callable = _as_returned
 
-
-def _pixelcnn(gated: bool) -> Callable:
-    def train(seed, *, device=None, progress=False):
-        return train_pixelcnn("grey digits", gated=gated, seed=seed,
-                              device=device, progress=progress)
-
-    return train
-
-
-def _realnvp(seed, *, device=None, progress=False):
-    result, model, _ = run_digits("RealNVP", **settings_digits(), seed=seed,
-                                  device=device, progress=progress)
-    return model, result
+    def train(self, seed: int, *, device=None, progress: bool = False):
+        """``(model, record)`` of this row with ``seed``."""
+        return self.pick(self.trainer(seed=seed, device=device, progress=progress,
+                                      **self.options()))
 
 
 # The rows, in the order of the table: a new model is one entry here.
 ROWS = (
-    VerdictRow("exact", _pixelcnn(gated=False)),
-    VerdictRow("exact", _pixelcnn(gated=True)),
-    VerdictRow("bound", _realnvp),
+    VerdictRow("exact", train_pixelcnn,
+               lambda: {"data_name": "grey digits", "gated": False}),
+    VerdictRow("exact", train_pixelcnn,
+               lambda: {"data_name": "grey digits", "gated": True}),
+    VerdictRow("bound", run_digits,
+               lambda: {"name": "RealNVP", **settings_digits()}, pick=_model_first),
     VerdictRow("bound", train_spline_digits),
-    VerdictRow("bound", functools.partial(train_multiscale_flow,
-                                          dequantization="variational"), IMAGE),
+    VerdictRow("bound", train_multiscale_flow,
+               lambda: {"dequantization": "variational"}, IMAGE),
 )
 
 
@@ -128,6 +137,8 @@ def run_verdict(rows=ROWS, seeds=None, device=None, progress=False):
             raise ValueError(
                 f"likelihood must be one of {LIKELIHOODS}, got {row.likelihood!r}"
             )
+        train_ahead(row.trainer, [dict(seed=seed, device=device, **row.options())
+                                  for seed in seeds])
         for seed in seeds:
             model, record = row.train(seed, device=device, progress=progress)
             extra = {**record.extra, "chapter": CHAPTER,

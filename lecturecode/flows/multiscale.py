@@ -26,6 +26,7 @@ import math
 import torch
 from torch import nn
 
+from ..nets import Dropout
 from ..runtime import check_count, check_positive, check_positive_int, check_rate
 from .base import Compose, Flow, event_shape
 from .coupling import (
@@ -50,7 +51,7 @@ class ResidualBlock(nn.Module):
             nn.ReLU(),
             nn.Conv2d(width, width, 3, padding=1),
             nn.ReLU(),
-            nn.Dropout(dropout),
+            Dropout(dropout),
             nn.Conv2d(width, width, 1),
         )
 

@@ -18,6 +18,7 @@ import math
 import torch
 from torch import nn
 
+from ..nets import Dropout
 from ..runtime import check_positive, check_positive_int, check_rate
 from .base import SequenceModel, draw
 
@@ -125,7 +126,7 @@ class RecurrentLanguageModel(SequenceModel):
                 f"tokens with a start symbol need vocab_size + 1 = {vocab_size + 1}"
             )
         self.recurrence = recurrence
-        self.dropout = nn.Dropout(dropout)  # on h_i, in training only
+        self.dropout = Dropout(dropout)  # on h_i, in training only
         self.W_hy = nn.Linear(recurrence.hidden_size, vocab_size)  # W_hy, b_y
 
     def conditionals(self, inputs: torch.Tensor) -> torch.Tensor:
