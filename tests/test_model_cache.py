@@ -3,6 +3,7 @@ and anything that changes the result changes the key."""
 
 import dataclasses
 import inspect
+import sys
 
 import pytest
 import torch
@@ -264,7 +265,7 @@ def test_calls_trained_ahead_side_by_side_are_the_calls_trained_in_turn(
                 assert torch.equal(a, b)
 
 
-def test_nothing_is_trained_ahead_on_one_thread_or_without_a_cache(
+def test_nothing_is_trained_ahead_on_one_thread_without_a_cache_or_a_worker(
         monkeypatch, tmp_path, two_threads):
     from lecturecode.experiments.autoregressive import train_fvsbn
 
@@ -273,6 +274,12 @@ def test_nothing_is_trained_ahead_on_one_thread_or_without_a_cache(
     assert cache.train_ahead(train_fvsbn, calls) == 0
     monkeypatch.setenv(cache.CACHE_VAR, str(tmp_path))
     assert cache.train_ahead(lambda seed: seed, calls) == 0  # not cached
+    script = type(sys)("__main__")  # python script.py: a worker would rerun it
+    script.__file__, script.__spec__ = str(tmp_path / "script.py"), None
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    assert cache.train_ahead(train_fvsbn, calls) == 0
+    monkeypatch.undo()
+    monkeypatch.setenv(cache.CACHE_VAR, str(tmp_path))
     torch.set_num_threads(1)
     assert cache.train_ahead(train_fvsbn, calls) == 0
     assert not list(tmp_path.iterdir())

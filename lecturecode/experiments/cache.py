@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import platform
 import signal
+import sys
 import tempfile
 from pathlib import Path
 
@@ -187,22 +188,35 @@ def _workers(count: int) -> concurrent.futures.ProcessPoolExecutor:
         initializer=_start_worker)
 
 
+def _workers_can_start() -> bool:
+    """Whether a spawned worker starts without running the caller's script
+    again: yes under a notebook kernel, in an interactive session and for a
+    module run with ``python -m`` (a worker imports it under another name, so
+    its ``if __name__ == "__main__"`` block waits); no for ``python script.py``,
+    whose top a worker would run."""
+    main = sys.modules["__main__"]
+    return getattr(main, "__spec__", None) is not None or not hasattr(
+        main, "__file__")
+
+
 def train_ahead(trainer, calls: list[dict]) -> int:
     """Train the calls ``trainer(**kwargs)`` of ``calls`` that the cache does
     not hold yet side by side, one worker process per CPU thread torch may use,
     each on one thread, in whole rounds (with two workers, two of three calls);
     the loop that then makes the same calls only loads the calls trained here.
-    The book's models are small: two of them on one core each train almost
-    twice as fast as one after the other on both cores. Nothing happens for a
+    Most of the book's models are too small to keep two cores busy from one
+    process (a step of the multi-scale flow takes as long on two threads as on
+    one), so two side by side train in about the time of one. Nothing happens for a
     ``trainer`` that is not :func:`cached`, without a cache, under a job
-    runner's plan, on a GPU or with one thread (``OMP_NUM_THREADS=1``, as the
-    tests run): the calls then train where they are made. Returns the number
-    of calls trained here."""
+    runner's plan, on a GPU, with one thread (``OMP_NUM_THREADS=1``, as the
+    tests run) or under a plain script (:func:`_workers_can_start`): the calls
+    then train where they are made. Returns the number of calls trained here."""
     folder, threads = cache_dir(), torch.get_num_threads()
     on_cpu = all(torch.device(kwargs.get("device") or default_device()).type
                  == "cpu" for kwargs in calls)
     if (not hasattr(trainer, "cache_key") or folder is None or threads < 2
-            or current_plan() is not None or not on_cpu):
+            or current_plan() is not None or not on_cpu
+            or not _workers_can_start()):
         return 0
     pending = [kwargs for kwargs in calls
                if not _entry(folder, trainer, trainer.cache_key(**kwargs)).exists()]

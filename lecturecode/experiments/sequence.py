@@ -132,9 +132,7 @@ def char_model_settings(kind: str) -> dict:
     return {
         "hidden": by_scale(smoke=32, quick=320,
                            full={"rnn": 512, "lstm": 1024}[kind]),
-        # quick: 800 steps keep the chapter within its time (the learning rates
-        # and the dropout below were chosen with 1,200)
-        "steps": by_scale(smoke=150, quick=800, full=6000),
+        "steps": by_scale(smoke=150, quick=1200, full=6000),
         "batch_size": by_scale(smoke=32, quick=32, full=128),
         "lr": by_scale(smoke=1e-2, quick={"rnn": 4e-3, "lstm": 1.2e-2}[kind],
                        full={"rnn": 2e-3, "lstm": 3e-3}[kind]),
